@@ -1,0 +1,1 @@
+"""The pure dispatch domain: no framework, no database, no network."""

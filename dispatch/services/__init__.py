@@ -1,0 +1,1 @@
+"""Service layer: each public function is one use case, called by a thin adapter."""
