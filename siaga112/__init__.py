@@ -1,0 +1,1 @@
+"""Siaga112 command line."""

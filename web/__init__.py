@@ -1,0 +1,98 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from dispatch.config import Settings, settings_from_env
+from dispatch.runtime import Runtime
+
+from . import api, auth, health, i18n, live
+from . import complaints as complaints_ui
+from . import console as console_ui
+from . import dashboard as dashboard_ui
+from . import open311 as open311_ui
+from .errors import register_error_handlers
+from .extensions import csrf, login_manager, socketio
+
+
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    config: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the web app around a Runtime (made from the environment when not given)."""
+    settings = settings or (runtime.settings if runtime else settings_from_env())
+    rt = runtime or Runtime(settings)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        # Uploads (complaint photos) may be larger; the API sets its own smaller limit.
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="siaga112_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds it
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update(config)
+    app.extensions["siaga112"] = rt
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=settings.redis_url,
+        cors_allowed_origins=[],
+    )
+    register_error_handlers(app)
+    i18n.init_i18n(app)
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # API checks CSRF itself for session-authenticated calls
+    app.register_blueprint(console_ui.bp)
+    app.register_blueprint(dashboard_ui.bp)
+    complaints_ui.init_app(app)
+    open311_ui.init_app(app)
+    live.init_live(app, rt)
+
+    @app.after_request
+    def _security_headers(resp: Any) -> Any:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
+
+    @app.get("/")
+    @login_required
+    def home() -> Any:
+        """Each role lands on its own screen."""
+        for endpoint in _landing_for(current_user.role):
+            if endpoint in app.view_functions:
+                return redirect(url_for(endpoint))
+        return render_template("home.html")
+
+    return app
+
+
+def _landing_for(role: str) -> list[str]:
+    return {
+        "operator": ["console.index"],
+        "supervisor": ["dashboard.index", "console.index"],
+        "admin": ["console.index"],
+        "agency": ["complaints.inbox"],
+    }.get(role, [])

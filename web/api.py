@@ -1,0 +1,198 @@
+"""REST API under /api/v1: each handler parses, calls one service, returns JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError as WtfValidationError
+
+from dispatch.classify import classify
+from dispatch.services import incidents, units
+from dispatch.services.errors import ValidationError
+
+from .auth import roles_required, runtime
+from .errors import json_error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _limits_and_csrf() -> Any:
+    rt = runtime()
+    # Flask ≥ 3.1: a per-request body limit; uploads elsewhere may be larger.
+    request.max_content_length = rt.settings.max_body_bytes
+    mutating = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    if mutating and current_user.is_authenticated and not getattr(current_user, "via_token", False):
+        # Session-authenticated calls come from our own pages: they carry the token.
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except (WtfValidationError, CSRFError) as err:
+            return json_error(400, "csrf", f"CSRF token missing or invalid: {err}")
+    return None
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise ValidationError("request body must be a JSON object", "body")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise _Malformed(f"malformed JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise ValidationError("request body must be a JSON object", "body")
+    return data
+
+
+class _Malformed(ValidationError):
+    status = 400
+    code = "malformed_json"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "body")
+
+
+@bp.post("/incidents")
+@roles_required("operator")
+def create_incident() -> Any:
+    """Take a new incident."""
+    result = incidents.create_incident(runtime(), body(), current_user.actor())
+    return jsonify(result), 201
+
+
+@bp.get("/incidents")
+@roles_required("operator")
+def list_incidents() -> Any:
+    """Incidents, newest first, optionally by status."""
+    status = request.args.get("status") or None
+    try:
+        limit = min(max(int(request.args.get("limit", 200)), 1), 1000)
+    except ValueError:
+        raise ValidationError("limit must be an integer", "limit") from None
+    return jsonify(incidents.list_incidents(runtime(), status=status, limit=limit))
+
+
+@bp.get("/incidents/<int:incident_id>")
+@roles_required("operator")
+def get_incident(incident_id: int) -> Any:
+    """One incident with its timeline."""
+    fresh = request.args.get("fresh") in ("1", "true")
+    return jsonify(incidents.get_incident(runtime(), incident_id, fresh=fresh))
+
+
+@bp.patch("/incidents/<int:incident_id>")
+@roles_required("operator")
+def update_incident(incident_id: int) -> Any:
+    """Change category, priority, call type or address."""
+    return jsonify(incidents.update_incident(runtime(), incident_id, body(), current_user.actor()))
+
+
+@bp.post("/incidents/<int:incident_id>/dispatch")
+@roles_required("operator")
+def dispatch(incident_id: int) -> Any:
+    """Send units."""
+    result = incidents.dispatch_units(runtime(), incident_id, body(), current_user.actor())
+    return jsonify(result), 201
+
+
+@bp.post("/incidents/<int:incident_id>/notes")
+@roles_required("operator")
+def add_note(incident_id: int) -> Any:
+    """Add a note to the timeline."""
+    return jsonify(incidents.add_note(runtime(), incident_id, body(), current_user.actor())), 201
+
+
+@bp.post("/incidents/<int:incident_id>/close")
+@roles_required("operator")
+def close(incident_id: int) -> Any:
+    """Close with an outcome."""
+    return jsonify(incidents.close_incident(runtime(), incident_id, body(), current_user.actor()))
+
+
+@bp.post("/incidents/<int:incident_id>/escalate")
+@roles_required("operator")
+def escalate(incident_id: int) -> Any:
+    """Hand a non-emergency to the complaint flow."""
+    return jsonify(incidents.escalate_to_complaint(runtime(), incident_id, current_user.actor()))
+
+
+@bp.get("/callers/<phone>/history")
+@roles_required("operator")
+def caller_history(phone: str) -> Any:
+    """Earlier calls from a number."""
+    return jsonify(incidents.caller_history(runtime(), phone[:32]))
+
+
+@bp.route("/classify", methods=["GET", "POST"])
+@roles_required("operator")
+def classify_text() -> Any:
+    """The live classification suggestion while an operator types."""
+    text = request.args.get("text") if request.method == "GET" else body().get("text")
+    if not isinstance(text, str):
+        raise ValidationError("text must be a string", "text")
+    return jsonify(classify(text[:4000]).as_dict())
+
+
+@bp.get("/units")
+@roles_required("operator")
+def list_units() -> Any:
+    """Every unit with its live state."""
+    return jsonify(units.list_units(runtime()))
+
+
+@bp.post("/units")
+@roles_required("admin")
+def register_unit() -> Any:
+    """Add a unit (admin)."""
+    data = body()
+    state = units.register_unit(
+        runtime(), data.get("id"), data.get("type"), data.get("station"), data.get("tracker"),
+        data.get("name"),
+    )
+    rt = runtime()
+    return jsonify(rt.fleet.as_dict(state, rt.clock.time())), 201
+
+
+@bp.get("/city")
+@roles_required("operator")
+def city() -> Any:
+    """The city pack's map data: districts, stations, centre."""
+    pack = runtime().city
+    return jsonify(
+        {
+            "name": pack.name,
+            "center": list(pack.center),
+            "zoom": pack.zoom,
+            "districts": pack.districts_geojson,
+            "stations": [
+                {"id": s.id, "name": s.name, "kind": s.kind, "lat": s.lat, "lon": s.lon}
+                for s in pack.stations
+            ],
+            "approximate": bool(pack.settings.get("approximate", True)),
+        }
+    )
+
+
+@bp.get("/geo/parse")
+@roles_required("operator")
+def parse_location() -> Any:
+    """Typed coordinates (decimal, DMS) or a pasted AML SMS → {kind, lat, lon, radius_m}."""
+    from geo.coords import CoordinateError, parse_aml, parse_coordinates
+
+    text = (request.args.get("text") or "").strip()[:1000]
+    if not text:
+        raise ValidationError("text is required", "text")
+    try:
+        if "ml=" in text.lower() and ("lt=" in text.lower() or "lg=" in text.lower()):
+            aml = parse_aml(text)
+            return jsonify({"kind": "aml", "lat": aml.lat, "lon": aml.lon, "radius_m": aml.radius_m,
+                            "time": aml.time, "positioning_method": aml.positioning_method})
+        lat, lon = parse_coordinates(text)
+    except CoordinateError as err:
+        raise ValidationError(str(err), "text") from None
+    return jsonify({"kind": "coordinates", "lat": lat, "lon": lon, "radius_m": None})

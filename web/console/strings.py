@@ -1,0 +1,120 @@
+"""Every text the console's JavaScript shows, translated per request (Flask-Babel)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+CHANNEL_CHOICES: tuple[tuple[str, object], ...] = (
+    ("call", _l("Call (112)")),
+    ("whatsapp", _l("WhatsApp")),
+    ("sms", _l("SMS")),
+    ("web", _l("Web")),
+    ("walk_in", _l("Walk-in")),
+)
+
+
+def js_strings() -> dict[str, str]:
+    """Key → text in the request's language, handed to the page as JSON."""
+    return {
+        # categories
+        "cat.fire": _("Fire"),
+        "cat.traffic_accident": _("Traffic accident"),
+        "cat.disaster": _("Disaster"),
+        "cat.animal_disturbance": _("Animal disturbance"),
+        "cat.unrest": _("Unrest"),
+        "cat.medical": _("Medical"),
+        "cat.non_emergency": _("Non-emergency"),
+        # unit types
+        "type.fire_engine": _("Fire engine"),
+        "type.ambulance": _("Ambulance"),
+        "type.police": _("Police"),
+        "type.rescue": _("Rescue"),
+        # unit statuses
+        "st.available": _("available"),
+        "st.dispatched": _("dispatched"),
+        "st.en_route": _("en route"),
+        "st.on_scene": _("on scene"),
+        "st.transporting": _("transporting"),
+        "st.at_hospital": _("at hospital"),
+        "st.returning": _("returning"),
+        "st.out_of_service": _("out of service"),
+        "st.offline": _("offline"),
+        # incident statuses
+        "ist.open": _("open"),
+        "ist.dispatched": _("dispatched"),
+        "ist.on_scene": _("on scene"),
+        "ist.closed": _("closed"),
+        # call types
+        "ct.genuine": _("genuine"),
+        "ct.ghost": _("ghost (silent)"),
+        "ct.prank": _("prank"),
+        "ct.information": _("information"),
+        # order states
+        "ord.sent": _("waiting for acknowledgement"),
+        "ord.acknowledged": _("acknowledged"),
+        "ord.declined": _("declined"),
+        "ord.unacknowledged": _("NOT acknowledged"),
+        "ord.resent": _("resent"),
+        # station kinds
+        "kind.hospital": _("Hospital"),
+        "kind.damkar": _("Fire station"),
+        "kind.psc119": _("PSC 119 (ambulance)"),
+        "kind.polres": _("Police HQ"),
+        "kind.polsek": _("Police station"),
+        "kind.bpbd": _("Disaster agency"),
+        # UI
+        "connected": _("Live"),
+        "disconnected": _("Disconnected — reconnecting…"),
+        "tilesOffline": _("Base map unavailable (offline): districts, stations and hospitals only"),
+        "noLocation": _("Set the location: click the map, type coordinates or paste an AML SMS"),
+        "locationSet": _("Location"),
+        "amlLocation": _("AML location ± {r} m"),
+        "coordsInvalid": _("Not a coordinate or AML message"),
+        "history": _("Earlier calls from this number"),
+        "historyNone": _("No earlier calls from this number"),
+        "flagPrank": _("PRANK"),
+        "flagGhost": _("GHOST"),
+        "suggestion": _("Suggestion"),
+        "confidence": _("confidence"),
+        "cues": _("Cues"),
+        "auto": _("auto"),
+        "created": _("Incident #{id} created"),
+        "queueEmpty": _("No open incidents"),
+        "duplicateOf": _("Possible duplicate of #{id}"),
+        "linkExisting": _("Link to existing"),
+        "linkedOutcome": _("Duplicate of #{id}"),
+        "recommendations": _("Recommended units"),
+        "noRecommendations": _("No unit available for the response plan"),
+        "dispatchPlan": _("Dispatch plan"),
+        "planComplete": _("Response plan fully dispatched; more units only if needed"),
+        "dispatchSelected": _("Dispatch selected"),
+        "dispatched": _("Dispatched: {units}"),
+        "orders": _("Orders"),
+        "eta": _("ETA"),
+        "distance": _("distance"),
+        "timeline": _("Timeline"),
+        "addNote": _("Add note"),
+        "notePlaceholder": _("Note…"),
+        "close": _("Close incident"),
+        "outcomePlaceholder": _("Outcome (required to close)"),
+        "escalate": _("Escalate to complaint"),
+        "escalated": _("Complaint ticket {ticket}"),
+        "save": _("Save"),
+        "category": _("Category"),
+        "priority": _("Priority"),
+        "callType": _("Call type"),
+        "status": _("Status"),
+        "district": _("District"),
+        "address": _("Address"),
+        "caller": _("Caller"),
+        "channel": _("Channel"),
+        "selectIncident": _("Select an incident in the queue"),
+        "error": _("Error"),
+        "confirmClose": _("Close incident #{id}?"),
+        "unit": _("Unit"),
+        "stale": _("no signal"),
+        "outside": _("outside jurisdiction"),
+        "sessionExpired": _("Session expired — please log in again"),
+        "complaint": _("Complaint"),
+    }
