@@ -1,0 +1,1 @@
+"""Benchmarks: each module has main(argv) and prints one JSON object as its last line."""
