@@ -1,0 +1,54 @@
+"""Keep the house livable: imports go geo ← dispatch ← units ← web/simulators only."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RANK = {"geo": 0, "dispatch": 1, "units": 2, "web": 3, "simulators": 3, "siaga112": 4, "bench": 4}
+PURE = ("dispatch/domain", "dispatch/classify")
+FRAMEWORKS = ("flask", "flask_socketio", "flask_login", "sqlalchemy", "paho", "socketio", "alembic")
+
+
+def imports_of(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text(), str(path))
+    pkg = path.relative_to(ROOT).parts[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(a.name.split(".")[0], node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: stays in its own package
+                found.append((pkg, node.lineno))
+            elif node.module:
+                found.append((node.module.split(".")[0], node.lineno))
+    return found
+
+
+def test_no_reverse_imports() -> None:
+    bad = []
+    for pkg, rank in RANK.items():
+        for path in (ROOT / pkg).rglob("*.py"):
+            for mod, line in imports_of(path):
+                if mod in RANK and RANK[mod] > rank:
+                    bad.append(f"{path.relative_to(ROOT)}:{line} imports {mod}")
+                if {pkg, mod} == {"web", "simulators"}:
+                    bad.append(f"{path.relative_to(ROOT)}:{line} imports sibling {mod}")
+    assert not bad, "\n".join(bad)
+
+
+def test_pure_domain_imports_no_framework() -> None:
+    bad = []
+    for sub in PURE:
+        for path in (ROOT / sub).rglob("*.py"):
+            for mod, line in imports_of(path):
+                if mod in FRAMEWORKS or mod in ("units", "web", "simulators"):
+                    bad.append(f"{path.relative_to(ROOT)}:{line} imports {mod}")
+    assert not bad, "\n".join(bad)
+
+
+def test_geo_imports_nothing_of_the_project() -> None:
+    for path in (ROOT / "geo").rglob("*.py"):
+        for mod, line in imports_of(path):
+            assert mod not in ("dispatch", "units", "web", "simulators"), f"{path}:{line}"
