@@ -68,6 +68,20 @@ def test_possible_duplicate_is_flagged(api: Any) -> None:
     assert far["possible_duplicate_of"] is None
 
 
+@pytest.mark.parametrize("edge", ["lat", "lon"])
+def test_possible_duplicate_across_a_grid_cell_edge(api: Any, edge: str) -> None:
+    # The lookup goes by 0.005-degree grid cells: two calls ~110 m apart on either
+    # side of a cell edge must still find each other.
+    here = dict(STATION)
+    here[edge] = round(here[edge] / 0.005) * 0.005 - 0.0005
+    first = fire_at_station(api, **here)
+    there = dict(here, **{edge: here[edge] + 0.001})
+    second = fire_at_station(api, **there)
+    assert second["possible_duplicate_of"] == first["id"]
+    assert second["possible_duplicates"] == [
+        {"id": first["id"], "distance_m": pytest.approx(110, abs=5)}]
+
+
 def test_point_outside_city_is_still_handled(api: Any) -> None:
     resp = api.post("/api/v1/incidents", json={
         "description": "tabrakan motor dan truk, korban luka", "lat": -7.90, "lon": 112.10})

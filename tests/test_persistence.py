@@ -56,3 +56,46 @@ def test_tokens_are_stored_hashed(database_url: str) -> None:
 def test_sqlite_uses_wal(runtime: Runtime) -> None:
     with runtime.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from dispatch.db.models import Base
+
+    rt = Runtime(Settings(database_url=database_url))
+    try:
+        with rt.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    finally:
+        rt.stop()
+    assert diff == []
+
+
+def test_geocell_migration_fills_existing_incidents(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from dispatch.db.engine import alembic_config, make_engine
+    from dispatch.domain.duplicates import DUPLICATE_CELL_DEG
+    from geo.cells import cell_of
+
+    engine = make_engine(database_url)
+    try:
+        cfg = alembic_config(engine)
+        command.upgrade(cfg, "0003_complaints")
+        command.upgrade(cfg, "0004_kpis")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO incidents (created_at, updated_at, status, description, lat, lon,"
+                " channel, call_type, category, priority, emergency, confidence, cues,"
+                " recommendations, exercise, outside_jurisdiction) VALUES ('2026-11-01 01:00:00',"
+                " '2026-11-01 01:00:00', 'open', 'lama', -7.8167, 112.0136, 'call', 'genuine',"
+                " 'fire', 1, true, 0.9, '[]', '[]', false, false)"))
+        command.upgrade(cfg, "heads")
+        with engine.connect() as conn:
+            cell = conn.execute(text("SELECT geocell FROM incidents")).scalar_one()
+        assert cell == cell_of(-7.8167, 112.0136, DUPLICATE_CELL_DEG)
+    finally:
+        engine.dispose()

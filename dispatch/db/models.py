@@ -50,8 +50,8 @@ class Incident(Base):
         Index("ix_incidents_status_created", "status", "created_at"),
         Index("ix_incidents_caller_phone", "caller_phone"),
         Index("ix_incidents_created", "created_at"),
-        # The duplicate check looks for open incidents in a small box around a point.
-        Index("ix_incidents_lat", "lat"),
+        # The duplicate check looks for recent incidents in the 3x3 grid cells around a point.
+        Index("ix_incidents_geocell_created", "geocell", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +61,8 @@ class Incident(Base):
     description: Mapped[str] = mapped_column(Text)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    # geo.cells.cell_of(lat, lon, DUPLICATE_CELL_DEG): an indexable "where" for near-by lookups.
+    geocell: Mapped[int | None] = mapped_column(Integer)
     location_radius_m: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(500))
     caller_phone: Mapped[str | None] = mapped_column(String(32))

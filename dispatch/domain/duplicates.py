@@ -21,6 +21,11 @@ _COMPATIBLE: dict[str, frozenset[str]] = {
 }
 
 
+# Grid cells (geo.cells) stored on each incident: about 550 m, so the 3x3 block around
+# a point reaches past the 300 m duplicate radius at any latitude below ~57 degrees.
+DUPLICATE_CELL_DEG = 0.005
+
+
 @dataclass(frozen=True)
 class OpenIncident:
     """The facts of an open incident the duplicate rule needs."""

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from geo.cells import cell_of, cells_around, covers_radius
+
 from ..classify import classify
 from ..db.models import Incident, Order, TimelineEntry, Unit
 from ..domain.constants import CALL_TYPES, CATEGORIES, CHANNELS, PRIORITIES
-from ..domain.duplicates import OpenIncident, possible_duplicates
+from ..domain.duplicates import DUPLICATE_CELL_DEG, OpenIncident, possible_duplicates
 from ..domain.events import (
     Event,
     IncidentClosed,
@@ -83,15 +85,20 @@ def recommend_for(
 
 
 def _open_nearby(session: Session, lat: float, lon: float, since: datetime) -> list[OpenIncident]:
-    # A cheap bounding box (~500 m) in SQL; the exact distance rule is in the domain.
-    d = 0.005
-    rows = session.execute(
+    # Recent incidents in the 3x3 grid cells around the point, straight from the
+    # (geocell, created_at) index; the exact distance rule is in the domain.
+    query = (
         select(Incident.id, Incident.lat, Incident.lon, Incident.category, Incident.created_at)
-        .where(Incident.status != "closed")
         .where(Incident.created_at >= since)
-        .where(Incident.lat.between(lat - d, lat + d))
-        .where(Incident.lon.between(lon - d, lon + d))
-    ).all()
+        .where(Incident.status != "closed")
+    )
+    if covers_radius(lat, DUPLICATE_CELL_DEG, DUPLICATE_RADIUS_M):
+        query = query.where(Incident.geocell.in_(cells_around(lat, lon, DUPLICATE_CELL_DEG)))
+    else:
+        # Far from the equator a cell is too narrow east-west: a latitude band instead.
+        band = DUPLICATE_RADIUS_M / 111_000.0
+        query = query.where(Incident.lat.between(lat - band, lat + band))
+    rows = session.execute(query).all()
     return [OpenIncident(r.id, r.lat, r.lon, r.category, r.created_at) for r in rows]
 
 
@@ -137,6 +144,7 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             description=description,
             lat=lat,
             lon=lon,
+            geocell=cell_of(lat, lon, DUPLICATE_CELL_DEG),
             location_radius_m=radius,
             address=address,
             caller_phone=caller_phone,
