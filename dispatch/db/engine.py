@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import ensure_sqlite_dir
+from .sqlite_gate import before_cursor_execute, gated_connection_class
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,8 +21,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         ensure_sqlite_dir(url)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30,
+                          "factory": gated_connection_class()},
+            **kwargs,
         )
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
