@@ -84,17 +84,28 @@ def test_positions_are_coalesced_latest_per_unit(app: Flask, runtime: Runtime, u
     for step in range(5):
         for uid in units:
             runtime.bus.publish(UnitPositionUpdated(uid, -7.80 - step / 1000, 112.0, 1000.0 + step))
-    frames = events(sc, POSITION_EVENT)
-    time.sleep(0.2)  # anything still batched arrives within a few intervals
-    frames += [m["args"][0] for m in sc.get_received() if m["name"] == POSITION_EVENT]
+    received: list[Any] = []
+    frames: list[Any] = []
     latest: dict[str, dict[str, Any]] = {}
-    count = 0
-    for frame in frames:
-        for p in frame["positions"]:
-            count += 1
-            if p["id"] not in latest or p["ts"] > latest[p["id"]]["ts"]:
-                latest[p["id"]] = p
+
+    def newest_arrived() -> bool:
+        # The batcher thread may split the burst over several frames, the last one late
+        # under load: collect until every unit's newest fix has come, not for a fixed time.
+        received.extend(sc.get_received())
+        frames[:] = [m["args"][0] for m in received if m["name"] == POSITION_EVENT]
+        latest.clear()
+        for frame in frames:
+            for p in frame["positions"]:
+                if p["id"] not in latest or p["ts"] > latest[p["id"]]["ts"]:
+                    latest[p["id"]] = p
+        return set(latest) == set(units) and all(p["ts"] == 1004.0 for p in latest.values())
+
+    deadline = time.monotonic() + 10
+    while not newest_arrived() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    count = sum(len(frame["positions"]) for frame in frames)
     assert set(latest) == set(units)
     assert all(p["ts"] == 1004.0 and abs(p["lat"] - -7.804) < 1e-9 for p in latest.values())
     assert count < 15, "positions were not coalesced"
-    assert not [m for m in sc.get_received() if m["name"] == "UnitPositionUpdated"]
+    received.extend(sc.get_received())
+    assert not [m for m in received if m["name"] == "UnitPositionUpdated"]
