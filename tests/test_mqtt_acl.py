@@ -83,8 +83,9 @@ def test_unit_a_cannot_publish_as_unit_b(tmp_path: Path) -> None:
             a.publish_raw("siaga/units/AMB-02/status", json.dumps({"status": "out_of_service"}))
             a.publish_raw("siaga/units/AMB-01/orders", json.dumps({"order_id": "fake"}))
             a.position(-7.81, 112.01)
+            # The broker forwards one client's messages in order: A's own fix arriving means
+            # any forged one that got through would already be here.
             assert wait_for(lambda: "siaga/units/AMB-01/position" in center.got)
-            time.sleep(0.3)
             assert "siaga/units/AMB-02/position" not in center.got
             assert "siaga/units/AMB-02/status" not in center.got
             assert "siaga/units/AMB-01/orders" not in center.got  # units cannot write orders
@@ -92,15 +93,19 @@ def test_unit_a_cannot_publish_as_unit_b(tmp_path: Path) -> None:
             assert wait_for(lambda: "siaga/units/AMB-02/position" in center.got)
 
             # Orders: only the addressed unit reads them, even if another subscribes.
+            # Wait for the broker's SUBACK: an order published before it would make this
+            # part pass without testing anything.
+            subacked = threading.Event()
+            a.client.on_subscribe = lambda *_args: subacked.set()
             a.client.subscribe("siaga/units/AMB-02/orders", qos=1)
-            time.sleep(0.2)
+            assert subacked.wait(10)
             center.c.publish("siaga/units/AMB-02/orders", json.dumps({"order_id": "o-b"}),
                              qos=1).wait_for_publish(5)
             center.c.publish("siaga/units/AMB-01/orders", json.dumps({"order_id": "o-a"}),
                              qos=1).wait_for_publish(5)
             assert [o["order_id"] for o in b.wait_orders(1)] == ["o-b"]
+            # In order from the center: had "o-b" leaked to A, it would have come first.
             assert [o["order_id"] for o in a.wait_orders(1)] == ["o-a"]
-            time.sleep(0.2)
             assert [o["order_id"] for o in a.orders] == ["o-a"]
         finally:
             a.disconnect()
