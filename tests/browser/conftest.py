@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from dispatch.clock import Clock
 from dispatch.config import Settings
 from dispatch.runtime import Runtime
 from dispatch.services import accounts
@@ -120,8 +121,9 @@ class Live:
         return self.server.url
 
 
-def make_live(tmp_path: Path, broker: Mosquitto | None, **settings: Any) -> Live:
-    """Build runtime + app + accounts and serve them on a free port."""
+def make_live(tmp_path: Path, broker: Mosquitto | None, clock: Clock | None = None,
+              **settings: Any) -> Live:
+    """Build runtime + app + accounts and serve them on a free port (wall clock by default)."""
     from web import create_app
 
     base = Settings(
@@ -131,7 +133,7 @@ def make_live(tmp_path: Path, broker: Mosquitto | None, **settings: Any) -> Live
         tile_url=settings.pop("tile_url", ""),
         **settings,
     )
-    rt = Runtime(base)
+    rt = Runtime(base, clock=clock)
     for role, password in PASSWORDS.items():
         accounts.create_user(rt, role, password, role, opd_code="DISHUB" if role == "agency" else None)
     if broker is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from playwright.sync_api import expect
 
 from dispatch.services import incidents
 from dispatch.services.actors import Actor
@@ -107,21 +109,21 @@ def test_take_a_call_by_map_click_dispatch_and_see_the_ack(
     # Offline (no tiles): the city is still drawn so an operator can orient.
     assert page.locator(".district-label").count() >= 3
     assert page.locator(".station-hospital").count() >= 4
-    assert page.locator("#map-notice").is_visible()
+    expect(page.locator("#map-notice")).to_be_visible()
 
     click_map_at(page, CLICK_LAT, CLICK_LON)
     page.wait_for_selector("#pick-marker")
-    assert "-7.8040" in page.text_content("#location")
+    expect(page.locator("#location")).to_contain_text("-7.8040")
     page.fill("#caller_phone", "081234567890")
     page.fill("#description", FIRE)
     page.wait_for_selector("#suggested-category[data-category=fire]")
-    assert "asap" in page.text_content("#suggested-cues")
+    expect(page.locator("#suggested-cues")).to_contain_text("asap")
     page.click("#create-btn")
 
     row = page.locator("#queue .q-item.selected")  # the new incident is selected at once
     row.wait_for()
     incident_id = int(row.get_attribute("data-incident-id"))
-    assert "Kebakaran" in row.text_content()
+    expect(row).to_contain_text("Kebakaran")
     page.wait_for_selector("#d-recs .rec-pick")
     planned = page.eval_on_selector_all("#d-recs .rec-pick", "els => els.map(e => e.value)")
     assert planned
@@ -197,9 +199,9 @@ def test_shortcuts_help_and_next_in_queue(page: Any, live: Live, login: Any) -> 
     open_console(page, live, login)
     page.wait_for_selector("#queue .q-item >> nth=1")
     page.keyboard.press("?")
-    assert page.locator("#help").is_visible()
+    expect(page.locator("#help")).to_be_visible()
     page.keyboard.press("Escape")
-    assert not page.locator("#help").is_visible()
+    expect(page.locator("#help")).to_be_hidden()
     page.keyboard.press("j")
     first = page.locator("#queue .q-item.selected")
     first.wait_for()
@@ -209,12 +211,12 @@ def test_shortcuts_help_and_next_in_queue(page: Any, live: Live, login: Any) -> 
         "id => { const s = document.querySelector('#queue .q-item.selected');"
         " return s && s.dataset.incidentId !== id; }", arg=first_id)
     page.keyboard.press("F2")
-    assert page.evaluate("document.activeElement.id") == "caller_phone"
+    expect(page.locator("#caller_phone")).to_be_focused()
 
 
 def test_english_is_selectable(page: Any, live: Live, login: Any) -> None:
     open_console(page, live, login)
-    assert page.text_content(".intake h2").startswith("Kejadian baru")
+    expect(page.locator(".intake h2")).to_have_text(re.compile(r"^Kejadian baru"))
     page.click("button.lang[value=en]")
     page.wait_for_selector("html[lang=en]")
-    assert page.text_content(".intake h2").startswith("New incident")
+    expect(page.locator(".intake h2")).to_have_text(re.compile(r"^New incident"))
