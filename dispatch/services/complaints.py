@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db.models_complaints import Complaint, ComplaintCounter, ComplaintEvent
@@ -146,9 +146,9 @@ def _new_code() -> str:
 def _next_ticket(session: Session, rt: Runtime, now: datetime) -> tuple[str, int, int]:
     """The next ticket number of the (local) year; safe under concurrency.
 
-    The counter row is created if missing (insert-or-ignore), then incremented with
-    UPDATE … RETURNING: PostgreSQL row-locks it until commit, SQLite holds its write lock,
-    so two transactions never get the same number.
+    One upsert: the year's counter row is created at 1 or incremented, and the new value
+    returned. PostgreSQL row-locks it until commit, SQLite holds its write lock, so two
+    transactions never get the same number.
     """
     year = now.astimezone(ZoneInfo(rt.city.timezone)).year
     dialect = session.get_bind().dialect.name
@@ -156,13 +156,11 @@ def _next_ticket(session: Session, rt: Runtime, now: datetime) -> tuple[str, int
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(
-        dialect_insert(ComplaintCounter).values(year=year, last=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
+    stmt = dialect_insert(ComplaintCounter).values(year=year, last=1)
     seq = session.execute(
-        update(ComplaintCounter).where(ComplaintCounter.year == year)
-        .values(last=ComplaintCounter.last + 1).returning(ComplaintCounter.last)
+        stmt.on_conflict_do_update(index_elements=["year"],
+                                   set_={"last": ComplaintCounter.last + 1})
+        .returning(ComplaintCounter.last)
     ).scalar_one()
     prefix = str(settings(rt)["ticket_prefix"])
     return rules.format_ticket(prefix, year, seq), year, seq

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -85,19 +86,20 @@ def recommend_for(
 
 
 def _open_nearby(session: Session, lat: float, lon: float, since: datetime) -> list[OpenIncident]:
-    # Recent incidents in the 3x3 grid cells around the point, straight from the
-    # (geocell, created_at) index; the exact distance rule is in the domain.
+    # Recent incidents in the 3x3 grid cells around the point, read from the covering
+    # (geocell, created_at, lat, lon, ...) index; a box trims what comes back to Python,
+    # and the exact distance rule is in the domain.
+    d_lat = DUPLICATE_RADIUS_M / 110_000.0
+    d_lon = d_lat / max(math.cos(math.radians(lat)), 0.01)
     query = (
         select(Incident.id, Incident.lat, Incident.lon, Incident.category, Incident.created_at)
         .where(Incident.created_at >= since)
+        .where(Incident.lat.between(lat - d_lat, lat + d_lat))
+        .where(Incident.lon.between(lon - d_lon, lon + d_lon))
         .where(Incident.status != "closed")
     )
     if covers_radius(lat, DUPLICATE_CELL_DEG, DUPLICATE_RADIUS_M):
         query = query.where(Incident.geocell.in_(cells_around(lat, lon, DUPLICATE_CELL_DEG)))
-    else:
-        # Far from the equator a cell is too narrow east-west: a latitude band instead.
-        band = DUPLICATE_RADIUS_M / 111_000.0
-        query = query.where(Incident.lat.between(lat - band, lat + band))
     rows = session.execute(query).all()
     return [OpenIncident(r.id, r.lat, r.lon, r.category, r.created_at) for r in rows]
 
@@ -204,9 +206,8 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
         if not emergency:
             complaint = complaints.escalate_incident(s, rt, inc, actor)
         s.flush()
-        result = incident_to_dict(s, rt, inc, with_timeline=False, orders=[])
-        if complaint is not None:
-            result["complaint"] = complaint
+        result = incident_to_dict(s, rt, inc, with_timeline=False, orders=[],
+                                  complaint=complaint)
         result["possible_duplicates"] = [{"id": d, "distance_m": round(m, 1)} for d, m in duplicates]
         events.append(IncidentCreated(inc.id, category, priority, lat, lon, location.kecamatan,
                                       exercise))
@@ -242,11 +243,13 @@ def order_to_dict(order: Order) -> dict[str, Any]:
 
 def incident_to_dict(
     session: Session, rt: Runtime, inc: Incident, with_timeline: bool = True,
-    orders: list[Order] | None = None,
+    orders: list[Order] | None = None, complaint: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The API's view of an incident (`orders` given when the caller knows them)."""
+    """The API's view of an incident (`orders`, `complaint` given when the caller knows them)."""
     if orders is None:
         orders = list(session.scalars(select(Order).where(Order.incident_id == inc.id)))
+    if complaint is None:
+        complaint = complaints.ticket_summary(session, rt, inc.complaint_ticket)
     data: dict[str, Any] = {
         "id": inc.id,
         "created_at": inc.created_at.isoformat(),
@@ -274,7 +277,7 @@ def incident_to_dict(
         "linked_to": inc.linked_to,
         "recommendations": inc.recommendations,
         "orders": [order_to_dict(o) for o in orders],
-        "complaint": complaints.ticket_summary(session, rt, inc.complaint_ticket),
+        "complaint": complaint,
         "exercise": inc.exercise,
         "first_dispatch_at": inc.first_dispatch_at.isoformat() if inc.first_dispatch_at else None,
         "closed_at": inc.closed_at.isoformat() if inc.closed_at else None,

@@ -42,8 +42,9 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_index("ix_incidents_lat")
-        batch_op.create_index("ix_incidents_geocell_created", ["geocell", "created_at"],
-                              unique=False)
+        batch_op.create_index(
+            "ix_incidents_geocell_created",
+            ["geocell", "created_at", "lat", "lon", "status", "category"], unique=False)
 
 
 def downgrade() -> None:
