@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from geo.cells import cell_of, cells_around, covers_radius
 
@@ -114,6 +114,21 @@ def _open_nearby(session: Session, lat: float, lon: float, since: datetime) -> l
     return [OpenIncident(r.id, r.lat, r.lon, r.category, r.created_at) for r in rows]
 
 
+_INSERT_INCIDENT = insert(Incident).returning(Incident.id)
+_INSERT_TIMELINE = insert(TimelineEntry)
+
+
+def _insert_incident(session: Session, values: dict[str, Any]) -> Incident:
+    # A Core INSERT ... RETURNING id, then the row joins the session as if just loaded:
+    # the ORM's unit of work for one new object cost more than the rest of the insert.
+    # `values` names every column, so reading the object never goes back to the database.
+    incident_id = session.connection().execute(_INSERT_INCIDENT, values).scalar_one()
+    inc = Incident(id=incident_id, **values)
+    make_transient_to_detached(inc)
+    session.add(inc)
+    return inc
+
+
 def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
     """Take a new incident: validate, classify, locate, recommend, persist, announce."""
     if not isinstance(data, Mapping):
@@ -149,35 +164,22 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             lat, lon, category, now, _open_nearby(s, lat, lon, now - DUPLICATE_WINDOW),
             DUPLICATE_RADIUS_M, DUPLICATE_WINDOW,
         )
-        inc = Incident(
-            created_at=now,
-            updated_at=now,
-            status="open",
-            description=description,
-            lat=lat,
-            lon=lon,
-            geocell=cell_of(lat, lon, DUPLICATE_CELL_DEG),
-            location_radius_m=radius,
-            address=address,
-            caller_phone=caller_phone,
-            channel=channel,
-            call_type=call_type,
-            category=category,
-            priority=priority,
-            emergency=emergency,
-            confidence=suggestion.confidence,
-            cues=list(suggestion.cues),
-            suggested_category=suggestion.category,
-            kecamatan=location.kecamatan,
-            kelurahan=location.kelurahan,
-            outside_jurisdiction=location.outside_jurisdiction,
-            possible_duplicate_of=duplicates[0][0] if duplicates else None,
-            recommendations=recommendations,
-            exercise=exercise,
-            created_by=actor.user_id,
-        )
-        s.add(inc)
-        s.flush()
+        values: dict[str, Any] = {
+            "created_at": now, "updated_at": now, "status": "open",
+            "description": description, "lat": lat, "lon": lon,
+            "geocell": cell_of(lat, lon, DUPLICATE_CELL_DEG), "location_radius_m": radius,
+            "address": address, "caller_phone": caller_phone, "channel": channel,
+            "call_type": call_type, "category": category, "priority": priority,
+            "emergency": emergency, "confidence": suggestion.confidence,
+            "cues": list(suggestion.cues), "suggested_category": suggestion.category,
+            "kecamatan": location.kecamatan, "kelurahan": location.kelurahan,
+            "outside_jurisdiction": location.outside_jurisdiction,
+            "possible_duplicate_of": duplicates[0][0] if duplicates else None,
+            "linked_to": None, "recommendations": recommendations, "complaint_ticket": None,
+            "exercise": exercise, "created_by": actor.user_id, "first_dispatch_at": None,
+            "first_on_scene_at": None, "closed_at": None, "outcome": None,
+        }
+        inc = _insert_incident(s, values)
         steps: list[tuple[str, Actor, str, dict[str, Any]]] = [
             ("created", actor, "Kejadian diterima / Incident received",
              {"channel": channel, "call_type": call_type, "caller_phone": caller_phone}),
@@ -206,8 +208,8 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             steps.append(("possible_duplicate", SYSTEM,
                           f"Kemungkinan duplikat / Possible duplicate of #{dup_id} ({dist:.0f} m)",
                           {"incident_id": dup_id, "distance_m": round(dist, 1)}))
-        # One executemany instead of an ORM object per step: intake is the hot path.
-        s.execute(insert(TimelineEntry), [
+        # One Core executemany instead of an ORM object per step: intake is the hot path.
+        s.connection().execute(_INSERT_TIMELINE, [
             {"incident_id": inc.id, "ts": now, "kind": kind, "actor_type": who.type,
              "actor_id": who.id, "message": message, "data": data}
             for kind, who, message, data in steps
