@@ -246,13 +246,36 @@ def test_fast_read_agrees_with_row_read(fixture_rt: Runtime) -> None:
             order_s = np.argsort(slow[cols[0].name] if cols[0].kind == "int" else slow["issued"])
             for col in cols:
                 f, s = fast[col.name], slow[col.name]
-                if col.kind == "texts":
+                if col.kind == "code":  # coded by the database vs read as text
+                    assert isinstance(f, kpis._Codes), col.name
+                    (fc, fk), (sc, sk) = f.field(0, col.known), s.field(0, col.known)
+                    assert [fk[fc[i]] for i in order_f] == [sk[sc[i]] for i in order_s], col.name
+                elif col.kind == "texts":
                     assert [f.values[f.codes[i]] for i in order_f] == [
                         s.values[s.codes[i]] for i in order_s
                     ], col.name
                 else:
                     np.testing.assert_allclose(np.asarray(f)[order_f], np.asarray(s)[order_s],
                                                atol=1e-3, equal_nan=True, err_msg=col.name)
+
+
+def test_values_outside_the_known_codes_are_read_as_text(fixture_rt: Runtime) -> None:
+    rt = fixture_rt
+    ids = rt.extensions["fixture_ids"]
+    with rt.engine.begin() as conn:  # an older import wrote a category and unit type we lack
+        conn.execute(update(Incident).where(Incident.id == ids["B"]).values(category="banjir"))
+        conn.execute(update(Incident).where(Incident.id == ids["C"]).values(call_type=""))
+        conn.execute(update(Order).where(Order.unit_id == "AMB-01").values(unit_type="boat"))
+    data = kpis.compute_kpis(rt, day(rt))
+    cat = {r["key"]: r for r in data["breakdowns"]["category"]}
+    assert [r["key"] for r in data["breakdowns"]["category"]][7:] == ["banjir"]
+    assert cat["banjir"]["incidents"] == 1 and cat["banjir"]["phases"]["processing"]["p50_s"] == 70.0
+    assert cat["medical"]["incidents"] == 1  # D only
+    assert data["call_types"]["(tidak diketahui / unknown)"] == 1
+    assert data["call_types"]["genuine"] == 3 and data["call_types"]["prank"] == 1
+    by_type = data["phases"]["turnout"]["by_unit_type"]
+    assert by_type["boat"]["count"] == 1 and by_type["boat"]["p50_s"] == 60.0
+    assert by_type["ambulance"]["count"] == 0
 
 
 def test_unusual_timestamp_text_falls_back_to_rows(tmp_path: Any) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Connection,
     String,
     Text,
+    case,
     cast,
     func,
     literal_column,
@@ -216,8 +217,14 @@ class _FastPathError(Exception):
 @dataclass(frozen=True)
 class _Col:
     name: str
-    kind: str  # "int", "ts" (epoch seconds, nan when NULL), "texts" (several text columns)
+    kind: str  # "int", "ts" (epoch seconds, nan when NULL), "texts" (several text columns),
+    # "code" (a text column whose values are nearly always among `known`: coded by the database)
     column: Any  # a tuple of columns for "texts"
+    known: tuple[str, ...] = ()
+
+    def as_texts(self) -> _Col:
+        """A "code" column read as text instead (it holds values outside `known`)."""
+        return _Col(self.name, "texts", (self.column,)) if self.kind == "code" else self
 
 
 _RS = "\x1e"  # ASCII record separator between the rows of a "texts" column
@@ -249,6 +256,46 @@ class _Texts:
         return table[self.codes], keys
 
 
+@dataclass(frozen=True)
+class _Codes:
+    """A "code" column: per row the index of its value in `known`, len(known) for NULL or ''.
+
+    Behaves as a one-field `_Texts` (same codes and keys), without any text crossing over.
+    """
+
+    codes: np.ndarray
+    known: tuple[str, ...]
+
+    def take(self, idx: np.ndarray) -> _Codes:
+        """Only the rows at `idx`."""
+        return _Codes(self.codes[idx], self.known)
+
+    def field(self, i: int, known: Sequence[Any] = ()) -> tuple[np.ndarray, list[Any]]:
+        """As `_Texts.field`: the known keys, then '' when some row has no value."""
+        if i != 0 or tuple(known) != self.known:
+            raise ValueError("a coded column has one field, coded by its own known keys")
+        n = len(self.known)
+        empty = bool(self.codes.size) and bool((self.codes == n).any())
+        return self.codes, list(self.known) + ([""] if empty else [])
+
+
+class _UnknownCodeError(Exception):
+    """Some "code" columns hold values outside their known keys: read them as text."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__(", ".join(sorted(names)))
+        self.names = names
+
+
+def _code_expr(col: _Col) -> ColumnElement[Any]:
+    """The row's index in col.known (len(known) for NULL or '', -1 for anything else)."""
+    c = col.column
+    value: Any = func.coalesce(c, _lit("")) if bool(getattr(c, "nullable", True)) else c
+    whens = {**{k: i for i, k in enumerate(col.known)}, "": len(col.known)}
+    return case(*[(value == _lit(k), literal_column(str(i))) for k, i in whens.items()],
+                else_=literal_column("-1"))
+
+
 def _texts_of_fields(fields: Sequence[Sequence[str]], n: int) -> _Texts:
     """Code rows given as one list of texts per field."""
     rows = list(zip(*fields, strict=True)) if n else []
@@ -276,6 +323,13 @@ def _lit(value: str) -> ColumnElement[Any]:
 def _agg_expr(col: _Col, dialect: str, binary: bool = False) -> ColumnElement[Any]:
     c = col.column
     nullable = bool(getattr(c, "nullable", True))
+    if col.kind == "code":
+        code = _code_expr(col)
+        if binary:
+            return func.array_agg(code)
+        if dialect == "sqlite":
+            return func.group_concat(code, _lit(","))
+        return func.string_agg(cast(code, Text), _lit(","))
     if binary and col.kind == "int":
         return func.array_agg(func.coalesce(c, -1) if nullable else c)
     if binary and col.kind == "ts":
@@ -458,6 +512,7 @@ def _read_aggregated(
     n = int(row[0])
     out: dict[str, Any] = {"_n": n}
     values = iter(row[1:])
+    unknown: set[str] = set()
     for col in cols:
         if col.kind == "texts" and d == "sqlite":
             fields = []
@@ -470,7 +525,12 @@ def _read_aggregated(
             out[col.name] = _texts_of_fields(fields, n)
             continue
         value = next(values)
-        if binary and col.kind in ("int", "ts"):
+        if col.kind == "code":
+            codes = _pg_array(value, n, "int") if binary else _integers(value, n)
+            if codes.size and codes.min() < 0:
+                unknown.add(col.name)
+            out[col.name] = _Codes(codes, col.known)
+        elif binary and col.kind in ("int", "ts"):
             out[col.name] = _pg_array(value, n, col.kind)
         elif col.kind == "int":
             out[col.name] = _integers(value, n)
@@ -487,6 +547,8 @@ def _read_aggregated(
             if len(parts) != n:
                 raise _FastPathError(f"{col.name}: a value contains the separator")
             out[col.name] = _texts(parts, len(col.column))
+    if unknown:
+        raise _UnknownCodeError(unknown)
     return out
 
 
@@ -494,6 +556,7 @@ def _read_rows(
     conn: Connection, cols: Sequence[_Col], source: Any, where: Sequence[ColumnElement[bool]]
 ) -> dict[str, Any]:
     d = conn.dialect.name
+    cols = [c.as_texts() for c in cols]
     exprs: list[Any] = []
     for c in cols:
         if c.kind == "texts":
@@ -530,7 +593,12 @@ def read_columns(
     """Columns of every matching row as numpy arrays (numbers, epoch seconds) or lists (text)."""
     if conn.dialect.name in ("sqlite", "postgresql"):
         try:
-            return _read_aggregated(conn, cols, source, where)
+            try:
+                return _read_aggregated(conn, cols, source, where)
+            except _UnknownCodeError as err:
+                # Rare values (not a known category, ...): those columns once more as text.
+                cols = [c.as_texts() if c.name in err.names else c for c in cols]
+                return _read_aggregated(conn, cols, source, where)
         except _FastPathError as err:
             log.warning("kpis: aggregated read not usable (%s); reading rows instead", err)
     return _read_rows(conn, cols, source, where)
@@ -560,14 +628,16 @@ INCIDENT_COLUMNS: tuple[_Col, ...] = (
     _Col("dispatched", "ts", Incident.first_dispatch_at),
     _Col("on_scene", "ts", Incident.first_on_scene_at),
     _Col("closed", "ts", Incident.closed_at),
-    # category, kecamatan, kelurahan, call_type (fields 0..3)
-    _Col("texts", "texts", (Incident.category, Incident.kecamatan, Incident.kelurahan,
-                            Incident.call_type)),
+    # Few known values: coded by the database (no text to read and code here).
+    _Col("category", "code", Incident.category, CATEGORIES),
+    _Col("call_type", "code", Incident.call_type, CALL_TYPES),
+    _Col("texts", "texts", (Incident.kecamatan, Incident.kelurahan)),  # fields 0, 1
     _Col("created_by", "int", Incident.created_by),
 )
 ORDER_COLUMNS: tuple[_Col, ...] = (
     _Col("incident_id", "int", Order.incident_id),
-    _Col("texts", "texts", (Order.unit_id, Order.unit_type)),  # unit_id, unit_type
+    _Col("texts", "texts", (Order.unit_id,)),
+    _Col("unit_type", "code", Order.unit_type, UNIT_TYPES),
     _Col("issued", "ts", Order.issued_at),
     _Col("acked", "ts", Order.acked_at),
     _Col("en_route", "ts", Order.en_route_at),
@@ -786,12 +856,13 @@ def compute_kpis(
         for name in ("incident_id", "issued", "acked", "en_route", "on_scene", "cleared"):
             orders[name] = orders[name][idx]
         orders["texts"] = orders["texts"].take(idx)
+        orders["unit_type"] = orders["unit_type"].take(idx)
     n_ord = int(orders["texts"].codes.size)
     inc_texts: _Texts = inc["texts"]
 
-    cats = inc_texts.field(0, CATEGORIES)
+    cats = inc["category"].field(0, CATEGORIES)
     o_cats = (cats[0][o_row], cats[1])
-    o_types = orders["texts"].field(1, UNIT_TYPES)
+    o_types = orders["unit_type"].field(0, UNIT_TYPES)
 
     # Local hour and day (trend bucket) of each incident.
     local = created + _offsets(tz, created, q.start, q.end)
@@ -811,9 +882,9 @@ def compute_kpis(
 
     dims: dict[str, _Dim] = {}
     dims["category"] = inc_dim("category", cats[0], cats[1], [_label(k) for k in cats[1]])
-    c, keys = inc_texts.field(1, [name for name, _, _ in rt.city.kecamatan()])
+    c, keys = inc_texts.field(0, [name for name, _, _ in rt.city.kecamatan()])
     dims["kecamatan"] = inc_dim("kecamatan", c, keys, [_label(k) for k in keys])
-    c, keys = inc_texts.field(2, sorted({name for name, _, _ in rt.city.kelurahan()}))
+    c, keys = inc_texts.field(1, sorted({name for name, _, _ in rt.city.kelurahan()}))
     dims["kelurahan"] = inc_dim("kelurahan", c, keys, [_label(k) for k in keys])
     dims["hour"] = inc_dim("hour", hours, list(range(24)), [f"{h:02d}:00" for h in range(24)])
     c, keys = _encode_ints(inc["created_by"])
@@ -901,7 +972,7 @@ def compute_kpis(
     if trend_rows and not trend_rows[-1]["incidents"]:
         trend_rows.pop()
 
-    ct_codes, ct_keys = inc_texts.field(3, CALL_TYPES)
+    ct_codes, ct_keys = inc["call_type"].field(0, CALL_TYPES)
     ct_counts = np.bincount(ct_codes, minlength=len(ct_keys)) if n_inc else np.zeros(len(ct_keys))
     return {
         "period": q.as_dict(tz),
