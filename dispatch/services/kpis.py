@@ -297,11 +297,41 @@ def _code_expr(col: _Col) -> ColumnElement[Any]:
 
 
 def _texts_of_fields(fields: Sequence[Sequence[str]], n: int) -> _Texts:
-    """Code rows given as one list of texts per field."""
-    rows = list(zip(*fields, strict=True)) if n else []
-    index = {k: c for c, k in enumerate(dict.fromkeys(rows))}
-    codes = np.fromiter(map(index.__getitem__, rows), dtype=np.int64, count=len(rows))
-    return _Texts(codes, list(index))
+    """Code rows given as one list of texts per field.
+
+    Each field is coded on its own (a dict of short strings), then the fields' codes are
+    combined arithmetically: cheaper than building and hashing a tuple per row.
+    """
+    if not n:
+        return _Texts(np.zeros(0, dtype=np.int64), [])
+    per_field = []
+    for parts in fields:
+        index = {k: c for c, k in enumerate(dict.fromkeys(parts))}
+        per_field.append(
+            (np.fromiter(map(index.__getitem__, parts), dtype=np.int64, count=n), list(index))
+        )
+    if len(per_field) == 1:
+        codes, keys = per_field[0]
+        return _Texts(codes, [(k,) for k in keys])
+    size = math.prod(len(keys) for _, keys in per_field)
+    if size > 4 * n + 1_000_000:  # too many combinations for a dense table: hash tuples
+        rows = list(zip(*fields, strict=True))
+        index = {k: c for c, k in enumerate(dict.fromkeys(rows))}
+        codes = np.fromiter(map(index.__getitem__, rows), dtype=np.int64, count=n)
+        return _Texts(codes, list(index))
+    combined = np.zeros(n, dtype=np.int64)
+    for codes, keys in per_field:
+        combined = combined * len(keys) + codes
+    present = np.bincount(combined, minlength=size) > 0
+    table = np.cumsum(present) - 1
+    values = []
+    for c in np.flatnonzero(present).tolist():
+        parts_of_c = []
+        for _, keys in reversed(per_field):
+            c, k = divmod(c, len(keys))
+            parts_of_c.append(keys[k])
+        values.append(tuple(reversed(parts_of_c)))
+    return _Texts(table[combined], values)
 
 
 def _texts(rows: Sequence[str], n_fields: int) -> _Texts:
