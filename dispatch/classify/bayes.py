@@ -7,6 +7,8 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 # character n-grams catch typos and affixes the lexicon misses; they are many, so
 # each counts less than a whole word
 _CHAR_WEIGHT = 0.25
@@ -38,6 +40,11 @@ class NaiveBayes:
         self.log_prob: dict[str, dict[str, float]] = {}
         self.log_unseen: dict[str, float] = {}
         self.vocab: set[str] = set()
+        # Feature -> row of a (features x classes) matrix of log probabilities: scoring is
+        # one gather and one dot product instead of a dict lookup per feature and class.
+        self._row: dict[str, int] = {}
+        self._table = np.zeros((0, 0))
+        self._prior = np.zeros(0)
 
     def fit(self, samples: Iterable[tuple[Sequence[str], str]], classes: Sequence[str]) -> None:
         """Train on (canonical tokens, label) pairs."""
@@ -58,16 +65,28 @@ class NaiveBayes:
             self.log_unseen[c] = math.log(self.alpha / denom)
             self.log_prob[c] = {f: math.log((k + self.alpha) / denom) for f, k in counts[c].items()}
         self.vocab = vocab
+        ordered = sorted(vocab)
+        self._row = {f: i for i, f in enumerate(ordered)}
+        self._table = np.array(
+            [[self.log_prob[c].get(f, self.log_unseen[c]) for c in self.classes] for f in ordered],
+            dtype=np.float64,
+        ).reshape(len(ordered), len(self.classes))
+        self._prior = np.array([self.log_prior[c] for c in self.classes], dtype=np.float64)
 
     def log_scores(self, tokens: Sequence[str]) -> dict[str, float]:
         """Per-class log scores, length-normalised so one long text is not over-confident."""
-        feats = {f: k for f, k in features(tokens).items() if f in self.vocab}
-        mass = sum(feats.values())
-        out: dict[str, float] = {}
-        for c in self.classes:
-            probs = self.log_prob[c]
-            unseen = self.log_unseen[c]
-            ll = sum(k * probs.get(f, unseen) for f, k in feats.items())
-            # divide by sqrt(mass): NB's independence assumption overcounts evidence
-            out[c] = self.log_prior[c] + (ll / math.sqrt(mass) if mass else 0.0)
-        return out
+        row = self._row
+        rows: list[int] = []
+        weights: list[float] = []
+        for f, k in features(tokens).items():
+            i = row.get(f)
+            if i is not None:
+                rows.append(i)
+                weights.append(k)
+        mass = sum(weights)
+        if not mass:
+            return dict(zip(self.classes, self._prior.tolist(), strict=True))
+        ll = np.asarray(weights) @ self._table[rows]
+        # divide by sqrt(mass): NB's independence assumption overcounts evidence
+        scores = self._prior + ll / math.sqrt(mass)
+        return dict(zip(self.classes, scores.tolist(), strict=True))
