@@ -41,7 +41,7 @@ def test_order_survives_broker_restart_while_unit_offline(tmp_path: Path) -> Non
         gw.client.reconnect_delay_set(min_delay=1, max_delay=2)  # keep the test short
         rt.start()
         try:
-            assert gw.wait_connected(10)
+            assert gw.wait_connected(10) and gw.wait_subscribed(10)
             inc = incidents.create_incident(
                 rt, {"description": "Kebakaran pasar, api besar", **STATION}, OPERATOR)
             unit_id = next(r["unit_id"] for r in inc["recommendations"]
@@ -85,7 +85,9 @@ def test_positions_published_while_center_is_down_arrive_later(tmp_path: Path) -
         rt = Runtime(settings)
         attach(rt, embedded=False)
         rt.start()
+        # The session keeps only subscriptions the broker confirmed before the center left.
         assert rt.extensions["mqtt_gateway"].wait_connected(10)
+        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
         rt.stop()  # the center goes away; its session (and subscriptions) stay at the broker
 
         crew = UnitClient(broker.url, "AMB-01", lwt=False).connect(announce=False)
@@ -114,7 +116,7 @@ def test_center_started_before_the_broker_connects_when_it_appears(tmp_path: Pat
         gw = rt.extensions["mqtt_gateway"]
         assert not gw.wait_connected(1.5)  # nothing listens yet; retrying in the background
         broker = Mosquitto(port=port, workdir=tmp_path / "late", extra_conf=STAY).start()
-        assert gw.wait_connected(20)
+        assert gw.wait_connected(20) and gw.wait_subscribed(10)
         crew = UnitClient(broker.url, "AMB-03", lwt=False).connect(announce=False)
         try:
             crew.position(-7.8060, 112.0160)

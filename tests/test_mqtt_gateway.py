@@ -49,7 +49,9 @@ def settings(settings: Settings, mosquitto: Mosquitto) -> Settings:
 def runtime(runtime: Runtime) -> Runtime:
     attach(runtime, embedded=False)
     runtime.start()
+    # Connected is not subscribed: a unit publishing before the SUBACK would be unheard.
     assert runtime.extensions["mqtt_gateway"].wait_connected(10)
+    assert runtime.extensions["mqtt_gateway"].wait_subscribed(10)
     return runtime
 
 
@@ -271,6 +273,7 @@ def test_missing_ack_resends_once_then_alerts(settings: Settings, clock: ManualC
     crew = None
     try:
         assert rt.extensions["mqtt_gateway"].wait_connected(10)
+        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
         alerts: list[Event] = []
         rt.bus.subscribe(OrderUnacknowledged, alerts.append)
         inc = incidents.create_incident(

@@ -36,7 +36,9 @@ def test_demo_city_lives_and_stops(settings: Settings, mosquitto: Mosquitto) -> 
     attach(rt, embedded=False)
     rt.start()
     try:
+        # Connected is not subscribed: the fleet's first fixes must not beat the SUBACK.
         assert rt.extensions["mqtt_gateway"].wait_connected(10)
+        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
         cfg = demo.DemoConfig(calls_per_hour=240, unattended_after_s=60, speed=30, seed=4)
         sim = demo.start(rt, None, cfg)
         assert sim in rt.services

@@ -40,7 +40,9 @@ def server(settings: Any, mosquitto: Mosquitto) -> Iterator[tuple[Runtime, LiveS
     attach(rt, embedded=False)
     app = create_app(runtime=rt, config={"TESTING": True})
     rt.start()
+    # Connected is not subscribed: the fleet's first messages must not beat the SUBACK.
     assert rt.extensions["mqtt_gateway"].wait_connected(10)
+    assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
     accounts.create_user(rt, "trainer", "trainer-pass-1", "operator")
     token = accounts.create_token(rt, "trainer", "simulator")
     with live_server(app) as srv:

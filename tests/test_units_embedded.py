@@ -36,7 +36,9 @@ def test_embedded_broker_carries_positions_orders_and_acks(tmp_path: Path) -> No
     assert url.startswith("mqtt://127.0.0.1:")
     rt.start()
     try:
+        # Connected is not subscribed: the fix below must not beat the SUBACK.
         assert rt.extensions["mqtt_gateway"].wait_connected(10)
+        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
         crew = UnitClient(url, "AMB-01", client_id="amb01-embedded").connect()
         try:
             crew.position(-7.8170, 112.0140)
