@@ -237,6 +237,8 @@ def test_fast_read_agrees_with_row_read(fixture_rt: Runtime) -> None:
     with fixture_rt.engine.connect() as conn:
         for cols, src, where in (
             (kpis.INCIDENT_COLUMNS, Incident, kpis._incident_conditions(q)),
+            (kpis.incident_columns([name for name, _, _ in fixture_rt.city.kecamatan()]),
+             Incident, kpis._incident_conditions(q)),
             (kpis.ORDER_COLUMNS, Order, [Order.issued_at >= q.start]),
         ):
             fast = kpis._read_aggregated(conn, cols, src, where)
@@ -247,7 +249,7 @@ def test_fast_read_agrees_with_row_read(fixture_rt: Runtime) -> None:
             for col in cols:
                 f, s = fast[col.name], slow[col.name]
                 if col.kind == "code":  # coded by the database vs read as text
-                    assert isinstance(f, kpis._Codes), col.name
+                    assert isinstance(f, kpis._Codes), col.name  # no fallback to text
                     (fc, fk), (sc, sk) = f.field(0, col.known), s.field(0, col.known)
                     assert [fk[fc[i]] for i in order_f] == [sk[sc[i]] for i in order_s], col.name
                 elif col.kind == "texts":
@@ -266,6 +268,7 @@ def test_values_outside_the_known_codes_are_read_as_text(fixture_rt: Runtime) ->
         conn.execute(update(Incident).where(Incident.id == ids["B"]).values(category="banjir"))
         conn.execute(update(Incident).where(Incident.id == ids["C"]).values(call_type=""))
         conn.execute(update(Order).where(Order.unit_id == "AMB-01").values(unit_type="boat"))
+        conn.execute(update(Incident).where(Incident.id == ids["D"]).values(kecamatan="Luar Kota"))
     data = kpis.compute_kpis(rt, day(rt))
     cat = {r["key"]: r for r in data["breakdowns"]["category"]}
     assert [r["key"] for r in data["breakdowns"]["category"]][7:] == ["banjir"]
@@ -273,6 +276,8 @@ def test_values_outside_the_known_codes_are_read_as_text(fixture_rt: Runtime) ->
     assert cat["medical"]["incidents"] == 1  # D only
     assert data["call_types"]["(tidak diketahui / unknown)"] == 1
     assert data["call_types"]["genuine"] == 3 and data["call_types"]["prank"] == 1
+    kec = [(r["key"], r["incidents"]) for r in data["breakdowns"]["kecamatan"]]
+    assert kec[-1] == ("Luar Kota", 1) and dict(kec)["Kota"] == 1
     by_type = data["phases"]["turnout"]["by_unit_type"]
     assert by_type["boat"]["count"] == 1 and by_type["boat"]["p50_s"] == 60.0
     assert by_type["ambulance"]["count"] == 0

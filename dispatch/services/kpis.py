@@ -652,18 +652,25 @@ def _incident_conditions(q: KpiQuery) -> list[ColumnElement[bool]]:
     return conds
 
 
-INCIDENT_COLUMNS: tuple[_Col, ...] = (
-    _Col("id", "int", Incident.id),
-    _Col("created", "ts", Incident.created_at),
-    _Col("dispatched", "ts", Incident.first_dispatch_at),
-    _Col("on_scene", "ts", Incident.first_on_scene_at),
-    _Col("closed", "ts", Incident.closed_at),
-    # Few known values: coded by the database (no text to read and code here).
-    _Col("category", "code", Incident.category, CATEGORIES),
-    _Col("call_type", "code", Incident.call_type, CALL_TYPES),
-    _Col("texts", "texts", (Incident.kecamatan, Incident.kelurahan)),  # fields 0, 1
-    _Col("created_by", "int", Incident.created_by),
-)
+def incident_columns(kecamatan: Sequence[str] = ()) -> tuple[_Col, ...]:
+    """The incident columns the figures need; `kecamatan`: the city's districts, if known."""
+    return (
+        _Col("id", "int", Incident.id),
+        _Col("created", "ts", Incident.created_at),
+        _Col("dispatched", "ts", Incident.first_dispatch_at),
+        _Col("on_scene", "ts", Incident.first_on_scene_at),
+        _Col("closed", "ts", Incident.closed_at),
+        # Few known values: coded by the database (no text to read and code here).
+        _Col("category", "code", Incident.category, CATEGORIES),
+        _Col("call_type", "code", Incident.call_type, CALL_TYPES),
+        _Col("kecamatan", "code", Incident.kecamatan, tuple(dict.fromkeys(kecamatan)))
+        if kecamatan else _Col("kecamatan", "texts", (Incident.kecamatan,)),
+        _Col("texts", "texts", (Incident.kelurahan,)),
+        _Col("created_by", "int", Incident.created_by),
+    )
+
+
+INCIDENT_COLUMNS: tuple[_Col, ...] = incident_columns()
 ORDER_COLUMNS: tuple[_Col, ...] = (
     _Col("incident_id", "int", Order.incident_id),
     _Col("texts", "texts", (Order.unit_id,)),
@@ -846,7 +853,8 @@ def compute_kpis(
         # both drivers release the GIL while the database works.
         orders_future = _pool().submit(_read_on_own_connection, rt, ORDER_COLUMNS, Order,
                                        order_where)
-    inc = read_columns(conn, INCIDENT_COLUMNS, Incident, _incident_conditions(q))
+    kec_names = tuple(dict.fromkeys(name for name, _, _ in rt.city.kecamatan()))
+    inc = read_columns(conn, incident_columns(kec_names), Incident, _incident_conditions(q))
     orders = (
         orders_future.result() if orders_future is not None
         else read_columns(conn, ORDER_COLUMNS, Order, order_where)
@@ -912,9 +920,9 @@ def compute_kpis(
 
     dims: dict[str, _Dim] = {}
     dims["category"] = inc_dim("category", cats[0], cats[1], [_label(k) for k in cats[1]])
-    c, keys = inc_texts.field(0, [name for name, _, _ in rt.city.kecamatan()])
+    c, keys = inc["kecamatan"].field(0, kec_names)
     dims["kecamatan"] = inc_dim("kecamatan", c, keys, [_label(k) for k in keys])
-    c, keys = inc_texts.field(1, sorted({name for name, _, _ in rt.city.kelurahan()}))
+    c, keys = inc_texts.field(0, sorted({name for name, _, _ in rt.city.kelurahan()}))
     dims["kelurahan"] = inc_dim("kelurahan", c, keys, [_label(k) for k in keys])
     dims["hour"] = inc_dim("hour", hours, list(range(24)), [f"{h:02d}:00" for h in range(24)])
     c, keys = _encode_ints(inc["created_by"])
