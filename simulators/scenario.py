@@ -413,9 +413,17 @@ def run_remote(sc: Scenario, opts: RunOptions, stop: Callable[[], bool] | None =
         prog.done()
         server_units: dict[str, int] | None = None
         if isinstance(center, HttpCenter):
-            # What the server thinks of the fleet before our clients go offline.
+            # What the server thinks of the fleet before our clients go offline. An idle
+            # fleet's last "available" messages may still be on their way through the
+            # broker: give the server a moment to apply them before taking the picture.
             try:
-                server_units = dict(Counter(str(u.get("status")) for u in center.units()))
+                settle_until = time.monotonic() + (5.0 if fleet is not None and fleet.idle()
+                                                   else 0.0)
+                while True:
+                    server_units = dict(Counter(str(u.get("status")) for u in center.units()))
+                    if set(server_units) <= {"available"} or time.monotonic() >= settle_until:
+                        break
+                    time.sleep(0.1)
             except (CenterError, OSError) as err:
                 policy.errors.append(f"units at end: {err}")
         if port is not None:
