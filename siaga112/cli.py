@@ -84,9 +84,12 @@ def _serve(rt: Any, host: str, port: int, on_ready: Callable[[Any], None] | None
     # process: keeping them out of GC scans removes millisecond pauses.
     gc.collect()
     gc.freeze()
-    # One log line per request would cost more than handling the request.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # One log line per request would cost more than handling the request; and the
+    # "Werkzeug in production" warning is answered by the line below.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     print(f"Siaga112 siap / ready: http://{host}:{port}", flush=True)
+    print("  (server satu proses untuk demo/pengembangan / single-process demo and development "
+          "server; production: `siaga112 serve`)", flush=True)
     try:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                      log_output=False)
