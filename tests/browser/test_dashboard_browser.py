@@ -97,6 +97,12 @@ def test_dashboard_charts_and_live_updates(page: Any, live_nobroker: Live) -> No
     status = row.locator("td.st").text_content() or ""
     assert "Met" in status or "Missed" in status or "Near" in status
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
+    # Every phase column, compliance and status included, shows without scrolling sideways.
+    assert page.evaluate("""() => {
+        const wrap = document.querySelector('#phases-table').closest('.table-wrap');
+        return [wrap.scrollWidth, wrap.clientWidth]; }""") == page.evaluate("""() => {
+        const wrap = document.querySelector('#phases-table').closest('.table-wrap');
+        return [wrap.clientWidth, wrap.clientWidth]; }""")
 
     # Breakdown by unit: the dispatched unit has one order.
     page.select_option("#dimension", "unit")
