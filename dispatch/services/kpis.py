@@ -10,7 +10,6 @@ by numpy on SQLite, ``date_part('epoch', …)`` on PostgreSQL (columns hold naiv
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import threading
@@ -198,13 +197,11 @@ _US = "\x1f"  # ASCII unit separator between text values
 _TS_NULL = "0000-00-00 00:00:00.000000"
 _TS_WIDTH = len(_TS_NULL)
 _PG_NULL = -(2**62)  # a NULL timestamp among PostgreSQL's integer microseconds
-# Binary arrays (psycopg): NULL timestamps become PostgreSQL's earliest timestamp, which no
+# Binary records (psycopg): NULL timestamps become PostgreSQL's earliest timestamp, which no
 # real record holds; +/-infinity (int64 extremes) send the read to the row path.
 _PG_TS_NULL_SQL = "'4714-11-24 00:00:00 BC'::timestamp"
 _PG_TS_NULL = -211813488000000000  # that timestamp in microseconds since 2000-01-01
 _PG_EPOCH_2000_US = 946684800 * 1_000_000
-_PG_INT_ARRAYS = {1005: ">i2", 1007: ">i4", 1016: ">i8"}  # int2[], int4[], int8[]
-_PG_TS_ARRAYS = (1115, 1185)  # timestamp[], timestamptz[]: int64 microseconds since 2000
 # An order may be issued after its incident's period ends (a long job); orders are read
 # by issue time up to this long after the period and matched to the period's incidents.
 ORDER_SLACK = timedelta(days=7)
@@ -292,7 +289,8 @@ def _code_expr(col: _Col) -> ColumnElement[Any]:
     c = col.column
     value: Any = func.coalesce(c, _lit("")) if bool(getattr(c, "nullable", True)) else c
     whens = {**{k: i for i, k in enumerate(col.known)}, "": len(col.known)}
-    return case(*[(value == _lit(k), literal_column(str(i))) for k, i in whens.items()],
+    # The simple CASE form: the value is computed once, not once per WHEN.
+    return case(*[(_lit(k), literal_column(str(i))) for k, i in whens.items()], value=value,
                 else_=literal_column("-1"))
 
 
@@ -350,20 +348,14 @@ def _lit(value: str) -> ColumnElement[Any]:
     return literal_column("'" + value.replace("'", "''") + "'", String)
 
 
-def _agg_expr(col: _Col, dialect: str, binary: bool = False) -> ColumnElement[Any]:
+def _agg_expr(col: _Col, dialect: str) -> ColumnElement[Any]:
     c = col.column
     nullable = bool(getattr(c, "nullable", True))
     if col.kind == "code":
         code = _code_expr(col)
-        if binary:
-            return func.array_agg(code)
         if dialect == "sqlite":
             return func.group_concat(code, _lit(","))
         return func.string_agg(cast(code, Text), _lit(","))
-    if binary and col.kind == "int":
-        return func.array_agg(func.coalesce(c, -1) if nullable else c)
-    if binary and col.kind == "ts":
-        return func.array_agg(func.coalesce(c, literal_column(_PG_TS_NULL_SQL)) if nullable else c)
     if dialect == "sqlite":
         if col.kind == "int":
             return func.group_concat(func.ifnull(c, -1) if nullable else c, _lit(","))
@@ -382,7 +374,7 @@ def _agg_expr(col: _Col, dialect: str, binary: bool = False) -> ColumnElement[An
     return func.string_agg(_joined(c, func.coalesce), _lit(_RS))
 
 
-def _agg_exprs(col: _Col, dialect: str, binary: bool = False) -> list[ColumnElement[Any]]:
+def _agg_exprs(col: _Col, dialect: str) -> list[ColumnElement[Any]]:
     """The aggregates of one column: a "texts" column on SQLite is one per field, as joining
     texts in SQLite costs more than splitting several results in Python."""
     if col.kind == "texts" and dialect == "sqlite":
@@ -392,7 +384,7 @@ def _agg_exprs(col: _Col, dialect: str, binary: bool = False) -> list[ColumnElem
             )
             for c in col.column
         ]
-    return [_agg_expr(col, dialect, binary)]
+    return [_agg_expr(col, dialect)]
 
 
 def _joined(columns: Sequence[Any], if_null: Any) -> ColumnElement[Any]:
@@ -464,27 +456,12 @@ def parse_sqlite_timestamps(text_value: str | None, n: int) -> np.ndarray:
     return out
 
 
-@functools.cache
-def _array_bytes_loader() -> type:
-    """A psycopg binary loader that keeps an array's bytes for numpy (no Python objects)."""
-    from psycopg.adapt import Loader
-    from psycopg.pq import Format
-
-    class ArrayBytes(Loader):
-        format = Format.BINARY
-
-        def load(self, data: Any) -> tuple[int, bytes]:
-            return self.oid, bytes(data)
-
-    return ArrayBytes
-
-
 def _binary_ok(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
 
 def _execute_binary(conn: Connection, stmt: Any) -> Any:
-    """Run a SELECT through psycopg in binary format, arrays kept as bytes; the first row."""
+    """Run a SELECT through psycopg in binary format (bytea as raw bytes); the first row."""
     compiled = stmt.compile(dialect=conn.dialect)
     params = compiled.construct_params()
     for key, bind in compiled.binds.items():
@@ -493,37 +470,48 @@ def _execute_binary(conn: Connection, stmt: Any) -> Any:
             params[key] = proc(params[key])  # e.g. aware UTC datetimes become naive UTC
     raw = conn.connection.driver_connection
     with raw.cursor(binary=True) as cur:
-        for oid in (*_PG_INT_ARRAYS, *_PG_TS_ARRAYS):
-            cur.adapters.register_loader(oid, _array_bytes_loader())
         cur.execute(compiled.string, params)
         return cur.fetchone()
 
 
-def _pg_array(value: Any, n: int, kind: str) -> np.ndarray:
-    """Integers or epoch seconds of a one-dimensional PostgreSQL binary array without NULLs."""
+def _record_expr(cols: Sequence[_Col]) -> ColumnElement[Any]:
+    """The numeric columns of a row as one fixed-width big-endian binary record (bytea)."""
+    parts: list[Any] = []
+    for col in cols:
+        c = col.column
+        nullable = bool(getattr(c, "nullable", True))
+        if col.kind == "code":
+            parts.append(func.int4send(_code_expr(col)))
+        elif col.kind == "int":
+            parts.append(func.int8send(cast(func.coalesce(c, -1) if nullable else c, BigInteger)))
+        else:  # a timestamp: int64 microseconds since 2000-01-01, as stored
+            value = func.coalesce(c, literal_column(_PG_TS_NULL_SQL)) if nullable else c
+            parts.append(func.timestamp_send(value))
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.op("||")(part)
+    return func.string_agg(out, literal_column("''::bytea"))
+
+
+def _records(data: Any, n: int, cols: Sequence[_Col]) -> dict[str, np.ndarray]:
+    """Parse `_record_expr`'s bytes: integers, codes, epoch seconds (nan for NULL) per column."""
+    dtype = np.dtype([(c.name, ">i4" if c.kind == "code" else ">i8") for c in cols])
     if n == 0:
-        return np.zeros(0, dtype=np.int64 if kind == "int" else float)
-    if not isinstance(value, tuple):
-        raise _FastPathError("no array")
-    oid, data = value
-    ts_elem = ">i8" if oid in _PG_TS_ARRAYS else None
-    elem = _PG_INT_ARRAYS.get(oid) if kind == "int" else ts_elem
-    if elem is None or len(data) < 20:
-        raise _FastPathError(f"unexpected array type {oid}")
-    head = np.frombuffer(data, dtype=">i4", count=5)
-    size = np.dtype(elem).itemsize
-    if head[0] != 1 or head[1] != 0 or head[3] != n or len(data) != 20 + n * (4 + size):
-        raise _FastPathError("unexpected array layout")
-    rec = np.frombuffer(data, dtype=np.dtype([("len", ">i4"), ("v", elem)]), offset=20, count=n)
-    if not (rec["len"] == size).all():
-        raise _FastPathError("unexpected array element size")
-    values = rec["v"].astype(np.int64)
-    if kind == "int":
-        return values
-    if (values == np.iinfo(np.int64).max).any() or (values == np.iinfo(np.int64).min).any():
-        raise _FastPathError("an infinite timestamp")
-    out = (values + _PG_EPOCH_2000_US) / 1e6
-    out[values == _PG_TS_NULL] = np.nan
+        return {c.name: np.zeros(0, dtype=np.int64 if c.kind != "ts" else float) for c in cols}
+    if not isinstance(data, bytes | bytearray | memoryview) or len(data) != n * dtype.itemsize:
+        raise _FastPathError("unexpected binary record layout")
+    rec = np.frombuffer(data, dtype=dtype, count=n)
+    out: dict[str, np.ndarray] = {}
+    for c in cols:
+        values = rec[c.name].astype(np.int64)
+        if c.kind == "ts":
+            if (values == np.iinfo(np.int64).max).any() or (values == np.iinfo(np.int64).min).any():
+                raise _FastPathError("an infinite timestamp")
+            arr = (values + _PG_EPOCH_2000_US) / 1e6
+            arr[values == _PG_TS_NULL] = np.nan
+            out[c.name] = arr
+        else:
+            out[c.name] = values
     return out
 
 
@@ -531,11 +519,15 @@ def _read_aggregated(
     conn: Connection, cols: Sequence[_Col], source: Any, where: Sequence[ColumnElement[bool]]
 ) -> dict[str, Any]:
     d = conn.dialect.name
-    # With psycopg, numbers and timestamps come as binary arrays: the server then neither
-    # formats nor the client parses text (a third of the PostgreSQL read).
+    # With psycopg, numbers and timestamps come as one fixed-width binary record per row, all
+    # in one bytea: the server formats no text and numpy parses it in one go.
     binary = _binary_ok(conn)
+    numeric = [c for c in cols if c.kind in ("int", "ts", "code")] if binary else []
+    numeric_names = {c.name for c in numeric}
+    others = [c for c in cols if c.name not in numeric_names]
     stmt = (
-        select(func.count(), *[e for c in cols for e in _agg_exprs(c, d, binary)])
+        select(func.count(), *([_record_expr(numeric)] if numeric else []),
+               *[e for c in others for e in _agg_exprs(c, d)])
         .select_from(source).where(*where)
     )
     row = _execute_binary(conn, stmt) if binary else conn.execute(stmt).one()
@@ -543,7 +535,16 @@ def _read_aggregated(
     out: dict[str, Any] = {"_n": n}
     values = iter(row[1:])
     unknown: set[str] = set()
+    if numeric:
+        for name, arr in _records(next(values), n, numeric).items():
+            out[name] = arr
     for col in cols:
+        if col.name in numeric_names:
+            if col.kind == "code":
+                if out[col.name].size and out[col.name].min() < 0:
+                    unknown.add(col.name)
+                out[col.name] = _Codes(out[col.name], col.known)
+            continue
         if col.kind == "texts" and d == "sqlite":
             fields = []
             for _ in col.column:
@@ -556,12 +557,10 @@ def _read_aggregated(
             continue
         value = next(values)
         if col.kind == "code":
-            codes = _pg_array(value, n, "int") if binary else _integers(value, n)
+            codes = _integers(value, n)
             if codes.size and codes.min() < 0:
                 unknown.add(col.name)
             out[col.name] = _Codes(codes, col.known)
-        elif binary and col.kind in ("int", "ts"):
-            out[col.name] = _pg_array(value, n, col.kind)
         elif col.kind == "int":
             out[col.name] = _integers(value, n)
         elif col.kind == "ts":
