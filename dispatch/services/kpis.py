@@ -4,8 +4,9 @@ Speed: the period's incidents and orders are each read with one aggregate query 
 column concatenated into one string, no ORM objects, no per-row Python tuples; see
 "columnar reads" below), the orders on a second connection alongside the incidents and
 the live board alongside both; then every figure is computed with numpy in
-``dispatch.domain.kpis``. Timestamps become epoch seconds without ``julianday``: parsed
-by numpy on SQLite, ``date_part('epoch', …)`` on PostgreSQL (columns hold naive UTC).
+``dispatch.domain.kpis``, the seven phases side by side on the shared pool. Timestamps
+become epoch seconds without ``julianday``: parsed by numpy on SQLite, sent as binary
+microseconds by PostgreSQL (columns hold naive UTC).
 """
 
 from __future__ import annotations
@@ -190,8 +191,13 @@ def _amber_margin(rt: Runtime) -> float:
 # SQLite, string_agg on PostgreSQL; every aggregate of one SELECT sees the rows in the same
 # order) and parsed with numpy. SQLite keeps timestamps as fixed-width text
 # ('YYYY-MM-DD HH:MM:SS.ffffff'), parsed here without julianday(), which is slow per row.
-# Any surprise in the data (another text format, a separator inside a value) falls back
-# to reading rows, which is slower but makes no assumption.
+# On PostgreSQL (psycopg) every number and timestamp of a row is one fixed-width binary
+# record, all rows in one bytea (`_record_expr`), parsed by numpy as a structured array.
+# Texts with few known values (category, call type, kecamatan, unit type) are coded by
+# the database (CASE), so no text crosses over; a value outside the known ones makes the
+# read take that column once more as text. Any surprise in the data (another text
+# format, a separator inside a value, an infinite timestamp) falls back to reading rows,
+# which is slower but makes no assumption.
 
 _US = "\x1f"  # ASCII unit separator between text values
 _TS_NULL = "0000-00-00 00:00:00.000000"
