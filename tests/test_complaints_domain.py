@@ -89,6 +89,10 @@ def test_reopen_only_within_the_window() -> None:
     ("mengurus e-KTP sudah 2 bulan belum jadi", "DISPENDUKCAPIL", "id_documents"),
     ("bansos PKH tidak cair", "DINSOS", "social_aid"),
     ("ada pengamen berisik tiap malam di gang", "KOORDINATOR", "other"),
+    # How callers really say it: "penerangan jalan" for PJU, water that "does not come out".
+    ("lampu penerangan jalan mati di jalan Dhoho sudah seminggu", "DISHUB", "street_light"),
+    ("PJU depan masjid padam tiap malam", "DISHUB", "street_light"),
+    ("air tidak keluar sejak pagi, tolong dicek", "PDAM", "water"),
 ])
 def test_routing_by_keywords(text: str, opd: str, category: str) -> None:
     r = rules.route(text, PACK.opds)
