@@ -30,6 +30,9 @@ CASES = [
     ("animal_disturbance", "sarang tawon ndhas di atap"),
     ("animal_disturbance", "monkey entered the kitchen"),
     ("animal_disturbance", "anjing gila gigit tetangga"),
+    # "garage" and "hiding" are one typo from garbage and kidding: they must not be fuzzed.
+    ("animal_disturbance", "a python is hiding under my car in the garage"),
+    ("non_emergency", "garbage has not been collected for a week"),
     ("unrest", "tawuran pelajar di jembatan"),
     ("unrest", "ada begal di jalan sepi"),
     ("unrest", "wong gelut neng warung"),

@@ -308,6 +308,10 @@ _COMMON = (
         "warga lebih lewat kelihatan keluar masuk naik turun terlihat kayaknya sepertinya "
         "kayak seperti parah sampai sampe udah wis wes iki kuwi niku mriki mrene kene kono "
         "sebentar bener banget pol nemen akeh sithik bapak ibu mbah anake ngarep mburi "
-        "lantai atas bawah kamar dapur kebun sawah lapangan gor toko warung pabrik gudang"
+        "lantai atas bawah kamar dapur kebun sawah lapangan gor toko warung pabrik gudang "
+    # English words one typo away from a cue ("garage" ~ garbage, "hiding" ~ kidding)
+    # must stay themselves, or "a python is hiding in the garage" reads as rubbish + prank.
+        "garage garasi hiding hide hidden under inside outside my our your his her its "
+        "they them"
 )
 COMMON_WORDS: set[str] = {_sq(w) for w in _COMMON.split()}
