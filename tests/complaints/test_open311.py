@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,21 +13,9 @@ from flask.testing import FlaskClient
 from dispatch.clock import ManualClock
 from dispatch.runtime import Runtime
 from dispatch.services import complaints
-from tests.support.complaints import DHOHO, MONDAY_9AM, make_app, make_runtime, user
+from tests.support.complaints import DHOHO, make_app, user
 
 V2 = "/open311/v2"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_9AM)
-
-
-@pytest.fixture
-def rt(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = make_runtime(tmp_path, clock)
-    yield runtime
-    runtime.stop()
 
 
 @pytest.fixture

@@ -58,18 +58,6 @@ class Receiver:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_9AM)
-
-
-@pytest.fixture
-def rt(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = make_runtime(tmp_path, clock)
-    yield runtime
-    runtime.stop()
-
-
-@pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver(fail_first=2)
     yield r

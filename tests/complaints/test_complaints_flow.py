@@ -4,7 +4,6 @@ every lifecycle transition and the forbidden ones, deadlines, reopen, reminders,
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,21 +23,8 @@ from tests.support.complaints import (
     STREET_LIGHT,
     iter_events,
     make_app,
-    make_runtime,
     user,
 )
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_9AM)
-
-
-@pytest.fixture
-def rt(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = make_runtime(tmp_path, clock)
-    yield runtime
-    runtime.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,10 @@ from dispatch.runtime import Runtime
 from dispatch.services import complaints
 from tests.support.complaints import (
     DHOHO,
-    MONDAY_9AM,
     STREET_LIGHT,
     csrf_from,
     login,
     make_app,
-    make_runtime,
     user,
 )
 
@@ -38,18 +35,6 @@ def png_bytes() -> bytes:
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_9AM)
-
-
-@pytest.fixture
-def rt(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = make_runtime(tmp_path, clock)
-    yield runtime
-    runtime.stop()
 
 
 @pytest.fixture
