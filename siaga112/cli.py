@@ -146,7 +146,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     if "SIAGA_DATABASE_URL" not in os.environ:
         settings = settings.with_(database_url="sqlite:///var/demo.db")
-    settings = settings.with_(secret_key=settings.secret_key or secrets.token_hex(32))
+    # Kept on disk beside the demo database, so a restarted demo keeps people logged in.
+    settings = settings.with_(
+        secret_key=settings.secret_key or _secret_key(Path("var/demo_secret_key")))
     rt = _runtime(settings)
     for username, password, role, opd in DEMO_ACCOUNTS:
         try:
