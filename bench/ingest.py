@@ -18,13 +18,10 @@ QoS 1 messages the broker acknowledged to the publisher that the pipeline did no
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import multiprocessing as mp
 import os
 import random
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -41,56 +38,17 @@ from dispatch.domain.events import UnitPositionUpdated
 from dispatch.runtime import Runtime
 from dispatch.services.units import load_fleet
 from units.broker import EmbeddedBroker, free_port
+from units.mosquitto import Mosquitto, mosquitto_binary
 from units.setup import attach
 
 CENTER = (-7.8166, 112.0119)  # Kota Kediri
 TYPES = ("ambulance", "fire_engine", "police", "rescue")
 
 
-# -- the broker --------------------------------------------------------------------
-class _Mosquitto:
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self, binary: str) -> _Mosquitto:
-        conf = self.workdir / "mosquitto.conf"
-        stay = "user root\n" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
-        conf.write_text(f"{stay}listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                        "max_queued_messages 1000000\nmax_inflight_messages 0\n")
-        log = open(self.workdir / "mosquitto.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
-        deadline = time.monotonic() + 10
-        import socket
-
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port),
-                                                                        0.2):
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
-def _mosquitto_binary() -> str | None:
-    for cand in ("mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"):
-        path = shutil.which(cand) or (cand if Path(cand).exists() else None)
-        if path:
-            return path
-    return None
+def bench_mosquitto(workdir: Path) -> Mosquitto:
+    """A Mosquitto without persistence and with deep queues, so the broker is never the limit."""
+    return Mosquitto(port=free_port(), workdir=workdir, persistence=False,
+                     max_queued_messages=1_000_000).start()
 
 
 # -- the publisher (its own process, so it does not share the receiver's GIL) -----------
@@ -286,10 +244,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         workdir = Path(tmp)
         broker: Any = None
         if args.broker == "mosquitto":
-            binary = _mosquitto_binary()
-            if binary is None:
+            if mosquitto_binary() is None:
                 raise SystemExit("mosquitto is not installed (make install); or --broker embedded")
-            broker = _Mosquitto(workdir).start(binary)
+            broker = bench_mosquitto(workdir)
             url = broker.url
         elif args.broker == "embedded":
             broker = EmbeddedBroker().start()

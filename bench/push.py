@@ -33,12 +33,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from bench.ingest import _Mosquitto, _mosquitto_binary, _register, _run_load
+from bench.ingest import _register, _run_load, bench_mosquitto
 from dispatch.config import Settings
 from dispatch.domain.events import UnitPositionUpdated
 from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from units.broker import EmbeddedBroker, free_port
+from units.mosquitto import mosquitto_binary
 from units.setup import attach
 
 
@@ -179,10 +180,9 @@ def run(units: int, rate: float, consoles: int, seconds: float, broker_kind: str
     with tempfile.TemporaryDirectory(prefix="siaga-push-") as tmp:
         workdir = Path(tmp)
         if broker_kind == "mosquitto":
-            binary = _mosquitto_binary()
-            if binary is None:
+            if mosquitto_binary() is None:
                 raise SystemExit("mosquitto is not installed (make install); or --broker embedded")
-            broker: Any = _Mosquitto(workdir).start(binary)
+            broker: Any = bench_mosquitto(workdir)
         else:
             broker = EmbeddedBroker().start()
         rt = Runtime(Settings(database_url=f"sqlite:///{workdir}/push.db", mqtt_url=broker.url,
