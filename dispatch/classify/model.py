@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..domain.constants import CATEGORIES, EMERGENCY_CATEGORIES
 from .bayes import NaiveBayes
 from .lexicon import (
     ANIMAL_THREAT,
@@ -22,16 +23,6 @@ from .lexicon import (
 )
 from .normalize import canonical, surface_tokens
 
-CATEGORIES: tuple[str, ...] = (
-    "fire",
-    "traffic_accident",
-    "disaster",
-    "animal_disturbance",
-    "unrest",
-    "medical",
-    "non_emergency",
-)
-EMERGENCY_CATEGORIES = CATEGORIES[:-1]
 DATA_PATH = Path(__file__).with_name("data") / "labelled.jsonl"
 
 EMPTY_CUE = "teks kosong / empty text"
