@@ -62,6 +62,7 @@ def unit(runtime: Runtime) -> Iterator[Callable[..., UnitClient]]:
 
     def make(unit_id: str, **kw: Any) -> UnitClient:
         kw.setdefault("client_id", f"{unit_id}-{tag}")
+        kw.setdefault("clock", runtime.clock)  # stamps from the center's clock
         client = UnitClient(runtime.extensions["mqtt_url"], unit_id,
                             prefix=runtime.settings.mqtt_prefix, **kw).connect()
         made.append(client)
@@ -98,7 +99,7 @@ def test_position_moves_unit_and_api_shows_it(runtime: Runtime, unit: Any, api: 
 
 def test_out_of_order_fix_is_dropped(runtime: Runtime, unit: Any, api: Any) -> None:
     amb = unit("AMB-02")
-    now = time.time()
+    now = runtime.clock.time()
     amb.position(-7.8100, 112.0100, ts=now)
     amb.position(-7.9000, 112.1000, ts=now - 30)  # an old fix delivered late
     amb.position(-7.8110, 112.0110, ts=now + 1)
@@ -122,7 +123,7 @@ def test_owntracks_phone_tracks_a_registered_unit(runtime: Runtime, unit: Any, a
                        json={"id": "AMB-OT1", "type": "ambulance", "tracker": tracker})
     assert resp.status_code == 201, resp.get_json()
     phone = unit("AMB-OT1", lwt=False)  # used here only as a raw publisher
-    now = int(time.time())
+    now = int(runtime.clock.time())
     phone.publish_raw(tracker, json.dumps({**OWNTRACKS_LOCATION, "tst": now, "created_at": now}))
     u = eventually(lambda: units_by_id(api)["AMB-OT1"] if units_by_id(api)["AMB-OT1"]["lat"]
                    == -7.8201 else None, what="OwnTracks location applied")
@@ -154,7 +155,7 @@ def test_junk_is_counted_by_reason_and_never_stops_the_loop(runtime: Runtime, un
     amb = unit("AMB-03")
     base = amb.base
     p = runtime.settings.mqtt_prefix
-    now = time.time()
+    now = runtime.clock.time()
     junk: list[tuple[str, bytes | str, str]] = [
         (f"{base}/position", b"not json at all", "not_json"),
         (f"{base}/position", b"\xff\xfe\x00garbage", "not_json"),
@@ -280,8 +281,9 @@ def test_missing_ack_resends_once_then_alerts(settings: Settings, clock: ManualC
             rt, {"description": "Kebakaran gudang, api besar", **STATION}, OPERATOR)
         unit_id = next(r["unit_id"] for r in inc["recommendations"]
                        if r["unit_type"] == "fire_engine")
+        # The crew's device stamps its messages from the same (manual) clock as the center.
         crew = UnitClient(rt.extensions["mqtt_url"], unit_id, prefix=settings.mqtt_prefix,
-                          client_id=f"{unit_id}-{uuid.uuid4().hex[:6]}").connect()
+                          client_id=f"{unit_id}-{uuid.uuid4().hex[:6]}", clock=clock).connect()
         out = incidents.dispatch_units(rt, inc["id"], {"unit_ids": [unit_id]}, OPERATOR)
         order_id = out["orders"][0]["order_id"]
         assert crew.wait_orders(1)[0]["order_id"] == order_id

@@ -15,6 +15,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from dispatch.clock import Clock, SystemClock
+
 from .gateway import BrokerAddress
 
 
@@ -31,8 +33,12 @@ class UnitClient:
         persistent: bool = True,
         client_id: str | None = None,
         lwt: bool = True,
+        clock: Clock | None = None,
     ) -> None:
         addr = BrokerAddress.parse(url)
+        # Stamps come from the same clock the center runs on (a test's, a simulation's),
+        # or else its fixes would look hours old or in the future.
+        self.clock: Clock = clock or SystemClock()
         self.address = addr
         self.unit_id = unit_id
         self.prefix = prefix
@@ -113,20 +119,20 @@ class UnitClient:
     def position(self, lat: float, lon: float, ts: float | None = None, qos: int = 1,
                  wait: bool = True, **extra: Any) -> mqtt.MQTTMessageInfo:
         """Report a GPS fix."""
-        body = {"lat": lat, "lon": lon, "ts": time.time() if ts is None else ts, **extra}
+        body = {"lat": lat, "lon": lon, "ts": self.clock.time() if ts is None else ts, **extra}
         return self.publish_raw(f"{self.base}/position", json.dumps(body), qos=qos, wait=wait)
 
     def status(self, status: str, order_id: str | None = None,
                ts: float | None = None) -> mqtt.MQTTMessageInfo:
         """Report a status."""
-        body: dict[str, Any] = {"status": status, "ts": time.time() if ts is None else ts}
+        body: dict[str, Any] = {"status": status, "ts": self.clock.time() if ts is None else ts}
         if order_id:
             body["order_id"] = order_id
         return self.publish_raw(f"{self.base}/status", json.dumps(body))
 
     def ack(self, order_id: str, accepted: bool = True) -> mqtt.MQTTMessageInfo:
         """Acknowledge (or decline) an order."""
-        body = {"order_id": order_id, "accepted": accepted, "ts": time.time()}
+        body = {"order_id": order_id, "accepted": accepted, "ts": self.clock.time()}
         return self.publish_raw(f"{self.base}/ack", json.dumps(body))
 
     # -- waiting -------------------------------------------------------------------
