@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         status = "available" if rng.random() < 0.8 else rng.choice(["en_route", "on_scene"])
         seen = now - (500 if rng.random() < 0.05 else rng.uniform(0, 30))
         units.append(UnitState(f"U{i:05d}", UNIT_TYPES[i % len(UNIT_TYPES)], lat=lat, lon=lon,
-                               status=status, source="mqtt", last_seen=seen))
+                               status=status, source="mqtt", last_seen=seen, fix_ts=seen))
     fleet.load(units)
     # As `serve` does after start-up: long-lived objects leave the GC's scans.
     gc.collect()
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     def move_some() -> None:
         for uid in rng.sample(ids, moves):
             lat, lon = rand_point()
-            fleet.update(uid, lat=lat, lon=lon, last_seen=now)
+            fleet.update(uid, lat=lat, lon=lon, last_seen=now, fix_ts=now)
 
     fast: list[float] = []
     brute: list[float] = []

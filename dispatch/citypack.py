@@ -67,6 +67,7 @@ class Station:
     agency: str
     lat: float
     lon: float
+    trusted_at_station: bool = False  # its units count as there until they report
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class FleetUnit:
     type: str
     station: str
     name: str
+    trusted_at_station: bool = False  # the unit's own flag, else its station's
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,13 @@ def _parse_city(raw: Any) -> dict[str, Any]:
     for name, target in targets.items():
         _check_type(target, dict, file, f"kpi_targets.{name}")
         _get(target, "target_s", (int, float), file, f"kpi_targets.{name}")
+    rules = _get(city, "fix_rules", dict, file, "", required=False, default={})
+    for key in ("max_future_s", "max_accuracy_m", "service_area_margin_m"):
+        if key in rules:
+            kinds = (int, float, type(None)) if key == "max_accuracy_m" else (int, float)
+            value = _check_type(rules[key], kinds, file, f"fix_rules.{key}")
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise CityPackError(file, f"fix_rules.{key}", f"{value} must be >= 0")
     _get(city, "status_timers_s", dict, file, "", required=False)
     _get(city, "complaint", dict, file, "", required=False)
     return city
@@ -372,11 +381,13 @@ def _parse_stations(raw: Any) -> tuple[Station, ...]:
             agency=_get(item, "agency", str, file, path),
             lat=lat,
             lon=lon,
+            trusted_at_station=_get(item, "trusted_at_station", bool, file, path,
+                                    required=False, default=False),
         ))
     return tuple(out)
 
 
-def _parse_fleet(raw: Any, station_ids: set[str]) -> tuple[FleetUnit, ...]:
+def _parse_fleet(raw: Any, stations: Mapping[str, Station]) -> tuple[FleetUnit, ...]:
     file = "fleet.json"
     items = _check_type(raw, list, file, "")
     out: list[FleetUnit] = []
@@ -392,11 +403,13 @@ def _parse_fleet(raw: Any, station_ids: set[str]) -> tuple[FleetUnit, ...]:
         seen.add(uid)
         utype = _one_of(_get(item, "type", str, file, path), UNIT_TYPES, file, f"{path}.type")
         station = _get(item, "station", str, file, path)
-        if station not in station_ids:
+        if station not in stations:
             raise CityPackError(file, f"{path}.station",
                                 f"{station!r} is not a station id in stations.json")
+        trusted = _get(item, "trusted_at_station", bool, file, path, required=False,
+                       default=stations[station].trusted_at_station)
         out.append(FleetUnit(id=uid, type=utype, station=station,
-                             name=_get(item, "name", str, file, path)))
+                             name=_get(item, "name", str, file, path), trusted_at_station=trusted))
     return tuple(out)
 
 
@@ -496,7 +509,7 @@ def load_city_pack(path: str | Path | None = None) -> CityPack:
     city = _parse_city(_read_json(root, "city.json"))
     districts = _parse_districts(_read_json(root, "districts.geojson"))
     stations = _parse_stations(_read_json(root, "stations.json"))
-    fleet = _parse_fleet(_read_json(root, "fleet.json"), {s.id for s in stations})
+    fleet = _parse_fleet(_read_json(root, "fleet.json"), {s.id: s for s in stations})
     plans = _parse_plans(_read_json(root, "response_plans.json"))
     opds = _parse_opds(_read_json(root, "opds.json"))
     holidays = _parse_holidays(city.get("holidays", []), "city.json")

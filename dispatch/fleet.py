@@ -11,14 +11,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
+from geo.service_area import ServiceArea
 from geo.spatial import PointIndex
 
+from .domain.fixes import DEFAULT_STALE_AFTER_S, NEVER_REPORTED, STALE_FIX, FixRules, judge_fix
 from .domain.recommend import Candidate
 from .domain.unit_states import BUSY_STATUSES
 
-_INDEXED_FIELDS = frozenset({"lat", "lon", "status", "online", "incident_id", "type"})
+_INDEXED_FIELDS = frozenset({"lat", "lon", "status", "online", "incident_id", "type", "fix_ts",
+                             "fix_flag", "trusted_at_station"})
+# Trackers that only report positions: their crews get orders by radio, not over MQTT.
+POSITION_ONLY_TRACKERS: tuple[str, ...] = ("owntracks/", "osmand/")
 
-DEFAULT_STALE_AFTER_S: dict[str, float | None] = {"mqtt": 120.0, "owntracks": 300.0, "station": None}
+__all__ = ["DEFAULT_STALE_AFTER_S", "Fleet", "FleetAt", "UnitState"]
 
 
 @dataclass(frozen=True)
@@ -39,23 +44,38 @@ class UnitState:
     accuracy_m: float | None = None
     battery: float | None = None
     last_seen: float | None = None  # epoch seconds of the last fix or message
-    last_fix_ts: float | None = None  # device time of the last accepted fix
+    last_fix_ts: float | None = None  # device time of the last fix trusted for ordering
     source: str = "station"  # station (parked at home, no tracker), mqtt, owntracks
     online: bool = True
     incident_id: int | None = None
+    fix_ts: float | None = None  # the shown fix's own time; None: never reported
+    fix_flag: str | None = None  # the rule that fix broke on arrival (domain.fixes.FIX_FLAGS)
+    trusted_at_station: bool = False  # the city pack vouches for it at its station
 
 
 class Fleet:
     """Thread-safe registry of unit states with a spatial index per unit type."""
 
-    def __init__(self, stale_after_s: Mapping[str, float | None] | None = None) -> None:
+    def __init__(
+        self,
+        stale_after_s: Mapping[str, float | None] | None = None,
+        rules: FixRules | None = None,
+        service_area: ServiceArea | None = None,
+    ) -> None:
         self._units: dict[str, UnitState] = {}
         self._index: dict[str, PointIndex] = {}
         self._by_tracker: dict[str, str] = {}
         self._lock = threading.RLock()
         self.stale_after_s: dict[str, float | None] = dict(DEFAULT_STALE_AFTER_S)
+        if rules is not None:
+            self.stale_after_s.update(rules.stale_after_s)
         if stale_after_s:
             self.stale_after_s.update(stale_after_s)
+        base = rules or FixRules()
+        # The rules read this very dict, so a change to stale_after_s applies at once.
+        self.rules = FixRules(self.stale_after_s, base.max_future_s, base.max_accuracy_m,
+                              base.service_area_margin_m)
+        self.service_area = service_area
 
     # -- reading -------------------------------------------------------------
     def get(self, unit_id: str) -> UnitState | None:
@@ -76,21 +96,47 @@ class Fleet:
         return len(self._units)
 
     def is_stale(self, unit: UnitState, now: float) -> bool:
-        """True when a tracked unit has not sent a fix within its source's limit."""
-        limit = self.stale_after_s.get(unit.source)
-        if limit is None:
-            return False
-        return unit.last_seen is None or now - unit.last_seen > limit
+        """True when a tracked unit's last fix, by its own time, is older than its source allows."""
+        return self.rules.is_stale(unit.source, unit.fix_ts, now)
+
+    def judge_fix(self, lat: float, lon: float, ts: float, accuracy_m: float | None,
+                  source: str, now: float) -> str | None:
+        """The rule a fix arriving now breaks (a word of domain.fixes.FIX_FLAGS), or None."""
+        area = self.service_area
+        return judge_fix(self.rules, lat, lon, ts, accuracy_m, source, now,
+                         area.contains if area is not None else None)
+
+    def recommendable(self, unit: UnitState, now: float) -> tuple[bool, str | None]:
+        """May this unit be recommended now? (True, None) or (False, the reason word)."""
+        if unit.status == "out_of_service":
+            return False, "out_of_service"
+        if not unit.online or unit.status == "offline":
+            return False, "offline"
+        if unit.status != "available" or unit.incident_id is not None:
+            return False, "busy"
+        if unit.lat is None or unit.lon is None:
+            return False, NEVER_REPORTED
+        if unit.fix_ts is None:
+            return (True, None) if unit.trusted_at_station else (False, NEVER_REPORTED)
+        if unit.fix_flag is not None:
+            return False, unit.fix_flag
+        if self.is_stale(unit, now):
+            return False, STALE_FIX
+        return True, None
 
     def is_recommendable(self, unit: UnitState, now: float) -> bool:
-        """Available, online, located, fresh and not already on a job."""
-        return (
-            unit.status == "available"
-            and unit.online
-            and unit.lat is not None
-            and unit.incident_id is None
-            and not self.is_stale(unit, now)
-        )
+        """Available, online, believably located, fresh and not already on a job."""
+        return self.recommendable(unit, now)[0]
+
+    @staticmethod
+    def assumed_at_station(unit: UnitState) -> bool:
+        """Never reported, but the city pack trusts it to be at its station."""
+        return unit.fix_ts is None and unit.trusted_at_station
+
+    @staticmethod
+    def orders_by_radio(unit: UnitState) -> bool:
+        """Tracked by a position-only app (OwnTracks, OsmAnd): its orders are confirmed by radio."""
+        return bool(unit.tracker) and unit.tracker.startswith(POSITION_ONLY_TRACKERS)  # type: ignore[union-attr]
 
     def nearest_available(
         self, unit_type: str, lat: float, lon: float, limit: int, now: float | None = None
@@ -107,7 +153,8 @@ class Fleet:
                 lat, lon, predicate=lambda k: self.is_recommendable(units[k], now)
             ):
                 u = units[key]
-                out.append((Candidate(u.id, u.type, u.station, u.lat, u.lon), dist))  # type: ignore[arg-type]
+                out.append((Candidate(u.id, u.type, u.station, u.lat, u.lon,  # type: ignore[arg-type]
+                                      self.assumed_at_station(u)), dist))
                 if len(out) >= limit:
                     break
         return out
@@ -150,7 +197,8 @@ class Fleet:
 
     def _reindex(self, unit: UnitState) -> None:
         # Only units that could be sent are indexed, so a search never wades
-        # through busy ones; staleness depends on the clock and is checked at query time.
+        # through busy or badly located ones; age depends on the clock and is checked at
+        # query time.
         index = self._index.setdefault(unit.type, PointIndex())
         if (
             unit.lat is None
@@ -158,6 +206,8 @@ class Fleet:
             or unit.status != "available"
             or not unit.online
             or unit.incident_id is not None
+            or unit.fix_flag is not None
+            or (unit.fix_ts is None and not unit.trusted_at_station)
         ):
             index.remove(unit.id)
         else:
@@ -172,7 +222,13 @@ class Fleet:
         data = asdict(unit)
         data["stale"] = self.is_stale(unit, now) or not unit.online
         data["busy"] = unit.status in BUSY_STATUSES
-        for key in ("last_seen", "status_since"):
+        ok, reason = self.recommendable(unit, now)
+        data["recommendable"] = ok
+        data["not_recommendable_reason"] = reason
+        data["assumed_at_station"] = ok and self.assumed_at_station(unit)
+        data["order_channel"] = "radio" if self.orders_by_radio(unit) else "mqtt"
+        data["fix_at"] = data.pop("fix_ts")
+        for key in ("last_seen", "status_since", "fix_at"):
             value = data[key]
             data[key] = (
                 datetime.fromtimestamp(value, UTC).isoformat() if value is not None else None

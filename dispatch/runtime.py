@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from geo.districts import DistrictIndex
 from geo.routing import Router, StraightLineRouter
+from geo.service_area import ServiceArea
 
 from .bus import MessageBus
 from .citypack import CityPack, load_city_pack
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db.engine import make_engine, make_session_factory, migrate
+from .domain.fixes import FixRules
 from .domain.recommend import DispatchPolicy, NearestEtaPolicy, Slot
 from .fleet import Fleet
 
@@ -84,8 +86,10 @@ class Runtime:
             speeds_kmh=eta.get("speeds_kmh"), circuity=float(eta.get("circuity", 1.35))
         )
         self.policy: DispatchPolicy = policy or NearestEtaPolicy(self.router)
-        stale = dict(self.city.settings.get("stale_after_s") or {})
-        self.fleet = Fleet(stale_after_s=stale)
+        rules = FixRules.from_settings(self.city.settings)
+        area = ServiceArea((self.districts.geometry(n) for n in self.districts.kecamatan_names()),
+                           rules.service_area_margin_m)
+        self.fleet = Fleet(rules=rules, service_area=area)
         self.services: list[Service] = []
         self.extensions: dict[str, Any] = {}
         # Guards multi-step fleet changes (check available, then assign) across threads.

@@ -85,14 +85,25 @@ def test_fleet_skips_stale_offline_busy() -> None:
     fleet = Fleet({"mqtt": 120})
     now = T0.timestamp()
     fleet.load([
-        UnitState("A", "ambulance", lat=-7.81, lon=112.01, source="mqtt", last_seen=now - 10),
-        UnitState("B", "ambulance", lat=-7.81, lon=112.011, source="mqtt", last_seen=now - 500),
-        UnitState("C", "ambulance", lat=-7.81, lon=112.012, online=False, source="station"),
-        UnitState("D", "ambulance", lat=-7.81, lon=112.013, status="en_route", source="station"),
-        UnitState("E", "ambulance", lat=-7.81, lon=112.05, source="station"),
+        UnitState("A", "ambulance", lat=-7.81, lon=112.01, source="mqtt", last_seen=now - 10,
+                  fix_ts=now - 10),
+        # Heard 10 s ago, but the fix itself is 500 s old: staleness is the fix's own age.
+        UnitState("B", "ambulance", lat=-7.81, lon=112.011, source="mqtt", last_seen=now - 10,
+                  fix_ts=now - 500),
+        UnitState("C", "ambulance", lat=-7.81, lon=112.012, online=False, source="station",
+                  trusted_at_station=True),
+        UnitState("D", "ambulance", lat=-7.81, lon=112.013, status="en_route", source="station",
+                  trusted_at_station=True),
+        UnitState("E", "ambulance", lat=-7.81, lon=112.05, source="station",
+                  trusted_at_station=True),
+        # Never reported and not trusted at its station: not "available at the station".
+        UnitState("F", "ambulance", lat=-7.81, lon=112.011, source="station"),
     ])
     ids = [c.unit_id for c, _ in fleet.nearest_available("ambulance", -7.81, 112.01, 10, now=now)]
     assert ids == ["A", "E"]
+    reasons = {u.id: fleet.recommendable(u, now) for u in fleet.all()}
+    assert reasons == {"A": (True, None), "B": (False, "stale_fix"), "C": (False, "offline"),
+                       "D": (False, "busy"), "E": (True, None), "F": (False, "never_reported")}
     assert fleet.as_dict(fleet.get("B"), now)["stale"] is True
     assert fleet.as_dict(fleet.get("C"), now)["stale"] is True
     assert fleet.as_dict(fleet.get("A"), now)["stale"] is False

@@ -66,13 +66,18 @@ def test_future_ts_is_refused() -> None:
     ({"lat": -91, "lon": 112.0}, "out_of_range"),
     ({"lat": -7.8, "lon": 180.5}, "out_of_range"),
     ({"lat": float("nan"), "lon": 112.0}, "out_of_range"),
-    ({"lat": 0, "lon": 0}, "no_fix"),
     ({"lat": -7.8, "lon": 112.0, "speed_kmh": -3}, "out_of_range"),
     ({"lat": -7.8, "lon": 112.0, "heading": "north"}, "bad_type"),
     ({"lat": -7.8, "lon": 112.0, "battery": 150}, "out_of_range"),
 ])
 def test_bad_positions(data: dict[str, object], why: str) -> None:
     assert reason(payloads.parse_position, data, NOW) == why
+
+
+def test_null_island_is_parsed_for_the_fleet_to_flag() -> None:
+    # (0, 0) is kept as received; the fleet flags it (null_island) instead of a drop.
+    fix = payloads.parse_position({"lat": 0, "lon": 0, "ts": NOW}, NOW)
+    assert (fix.lat, fix.lon) == (0.0, 0.0)
 
 
 def test_decode() -> None:

@@ -337,6 +337,9 @@ class MqttGateway:
 
     def _publish_order(self, event: Event) -> None:
         assert isinstance(event, UnitDispatched | OrderResent)
+        unit = self.rt.fleet.get(event.unit_id)
+        if unit is not None and self.rt.fleet.orders_by_radio(unit):
+            return  # nothing of that unit listens on MQTT: the operator confirms by radio
         body = json.dumps(event.order, ensure_ascii=False, separators=(",", ":"))
         info = self.client.publish(self.order_topic(event.unit_id), body, qos=1)
         # Not connected: paho keeps QoS 1 messages and sends them after reconnecting.

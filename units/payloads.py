@@ -16,8 +16,9 @@ from typing import Any
 from dispatch.domain.constants import UNIT_STATUSES
 
 MAX_PAYLOAD_BYTES = 8 * 1024
-# A device clock may run ahead; more than this is a broken clock, and accepting it
-# would make every later (correct) fix look out of order.
+# Beyond this a timestamp is nonsense and the message is dropped (`future_ts`). A fix
+# less far ahead is kept but flagged `future_fix` by the fleet (the city pack's small
+# `fix_rules.max_future_s` skew), and never used to order later fixes.
 MAX_FUTURE_S = 24 * 3600.0
 UNIT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 OWNTRACKS_PART = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -177,8 +178,8 @@ def _lat_lon(data: dict[str, Any]) -> tuple[float, float]:
     lon = _number(data["lon"], "lon")
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
         raise PayloadError("out_of_range", "lat/lon")
-    if lat == 0.0 and lon == 0.0:
-        raise PayloadError("no_fix", "0,0")  # what a GPS without a fix sends
+    # (0, 0), what a GPS without a fix sends, is kept: the fleet stores it flagged
+    # (fixes_flagged.null_island) and never recommends the unit on it.
     return lat, lon
 
 

@@ -69,10 +69,12 @@ class TrackWriter:
         accuracy_m: float | None = None,
         battery: float | None = None,
         source: str = "mqtt",
+        flag: str | None = None,
     ) -> None:
-        """Queue one fix; never blocks on the database."""
+        """Queue one fix (with the rule it broke, if any); never blocks on the database."""
         self.queued += 1
-        self._queue.put((unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source))
+        self._queue.put((unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source,
+                         flag))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far is written (tests, shutdown)."""
@@ -150,8 +152,9 @@ class TrackWriter:
                 "accuracy_m": acc,
                 "battery": batt,
                 "source": src,
+                "flag": flag,
             }
-            for (u, ts, lat, lon, spd, hdg, acc, batt, src) in batch
+            for (u, ts, lat, lon, spd, hdg, acc, batt, src, flag) in batch
         ]
         try:
             with self.rt.engine.begin() as conn:
@@ -179,6 +182,8 @@ class TrackWriter:
                 "heading": u.heading, "accuracy_m": u.accuracy_m, "battery": u.battery,
                 "source": u.source,
                 "last_seen": datetime.fromtimestamp(u.last_seen, UTC) if u.last_seen else None,
+                "fix_at": datetime.fromtimestamp(u.fix_ts, UTC) if u.fix_ts is not None else None,
+                "fix_flag": u.fix_flag,
             })
         if not rows:
             return
@@ -188,7 +193,8 @@ class TrackWriter:
             .values(lat=bindparam("lat"), lon=bindparam("lon"),
                     speed_kmh=bindparam("speed_kmh"), heading=bindparam("heading"),
                     accuracy_m=bindparam("accuracy_m"), battery=bindparam("battery"),
-                    source=bindparam("source"), last_seen=bindparam("last_seen"))
+                    source=bindparam("source"), last_seen=bindparam("last_seen"),
+                    fix_at=bindparam("fix_at"), fix_flag=bindparam("fix_flag"))
         )
         try:
             with self.rt.engine.begin() as conn:

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import incidents, units
+from dispatch.services import field, incidents, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -98,6 +98,15 @@ def dispatch(incident_id: int) -> Any:
     """Send units."""
     result = incidents.dispatch_units(runtime(), incident_id, body(), current_user.actor())
     return jsonify(result), 201
+
+
+@bp.post("/incidents/<int:incident_id>/orders/<order_id>/ack")
+@roles_required("operator")
+def ack_by_radio(incident_id: int, order_id: str) -> Any:
+    """The operator confirms a unit's answer heard on the radio (body optional)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(field.acknowledge_by_radio(runtime(), incident_id, order_id[:64], data,
+                                              current_user.actor()))
 
 
 @bp.post("/incidents/<int:incident_id>/notes")

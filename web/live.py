@@ -8,7 +8,8 @@ Protocol (namespace "/"):
   (``IncidentCreated``, ``UnitDispatched``, ``OrderAcknowledged``, ...), except
   ``UnitPositionUpdated``: positions are coalesced (latest per unit) and emitted every
   ``POSITION_BATCH_S`` as one ``UnitPositions`` event ``{"t": server_epoch, "positions":
-  [{id, lat, lon, ts, heading, speed_kmh, status, stale}, ...]}`` so 1,000 units × 1 Hz
+  [{id, lat, lon, ts, heading, speed_kmh, status, stale, recommendable,
+  not_recommendable_reason}, ...]}`` so 1,000 units × 1 Hz
   × 50 consoles stays a few small frames per interval.
 - The client emits ``resync`` (with an ack callback) on every (re)connect and receives the
   snapshot ``{"server_time", "units": [...], "incidents": [open incidents]}``; after a
@@ -76,6 +77,8 @@ class PositionBatcher:
             "speed_kmh": event.speed_kmh,
             "status": event.status,
             "stale": event.stale,
+            "recommendable": event.recommendable,
+            "not_recommendable_reason": event.not_recommendable_reason,
         }
         with self._lock:
             self._pending[event.unit_id] = item

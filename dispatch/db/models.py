@@ -132,6 +132,8 @@ class Unit(Base):
     online: Mapped[bool] = mapped_column(Boolean, default=True)
     current_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     created_at: Mapped[datetime]
+    fix_at: Mapped[datetime | None]  # the last fix's own (device) time; NULL: never reported
+    fix_flag: Mapped[str | None] = mapped_column(String(24))  # rule that fix broke, if any
 
 
 class Order(Base):
@@ -158,6 +160,8 @@ class Order(Base):
     on_scene_at: Mapped[datetime | None]
     cleared_at: Mapped[datetime | None]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # mqtt: sent to the unit's client; radio: a position-only unit, the operator confirms.
+    channel: Mapped[str] = mapped_column(String(8), default="mqtt", server_default="mqtt")
 
 
 class UnitPosition(Base):
@@ -176,3 +180,4 @@ class UnitPosition(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     battery: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16), default="mqtt")
+    flag: Mapped[str | None] = mapped_column(String(24))  # domain.fixes.FIX_FLAGS, NULL: good

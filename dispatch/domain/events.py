@@ -94,6 +94,15 @@ class OrderUnacknowledged(Event):
 
 
 @dataclass(frozen=True)
+class OrderRadioReminder(Event):
+    """A radio-only unit's order is still unconfirmed: the operator should call it."""
+
+    incident_id: int
+    unit_id: str
+    order_id: str
+
+
+@dataclass(frozen=True)
 class UnitStatusChanged(Event):
     unit_id: str
     status: str
@@ -114,6 +123,9 @@ class UnitPositionUpdated(Event):
     battery: float | None = None
     status: str | None = None
     stale: bool = False
+    flag: str | None = None  # the rule this fix broke (domain.fixes.FIX_FLAGS), if any
+    recommendable: bool = True
+    not_recommendable_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class Candidate:
     station: str | None
     lat: float
     lon: float
+    assumed_at_station: bool = False  # never reported; the city pack trusts its station
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Recommendation:
     station: str | None
     eta_s: float
     distance_m: float
+    assumed_at_station: bool = False
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form used by the API and the console."""
@@ -51,6 +53,7 @@ class Recommendation:
             "station": self.station,
             "eta_s": round(self.eta_s, 1),
             "distance_m": round(self.distance_m, 1),
+            "assumed_at_station": self.assumed_at_station,
         }
 
 
@@ -118,6 +121,7 @@ class NearestEtaPolicy:
                         station=cand.station,
                         eta_s=route.eta_s,
                         distance_m=route.distance_m,
+                        assumed_at_station=cand.assumed_at_station,
                     )
                 )
             ranked.sort(key=lambda r: (r.eta_s, r.unit_id))

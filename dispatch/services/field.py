@@ -19,16 +19,18 @@ from ..domain.events import (
     Event,
     OrderAcknowledged,
     OrderDeclined,
+    OrderRadioReminder,
     OrderResent,
     OrderUnacknowledged,
     UnitPositionUpdated,
     UnitRecommended,
     UnitStatusChanged,
 )
+from ..domain.fixes import FUTURE_FIX, STALE_FIX
 from ..domain.unit_states import check_transition
 from .actors import SYSTEM, Actor
-from .errors import NotFound
-from .incidents import add_timeline, recommend_for
+from .errors import Conflict, NotFound, ValidationError
+from .incidents import add_timeline, get_incident, recommend_for
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -108,16 +110,23 @@ def record_position(
     battery: float | None = None,
     source: str = "mqtt",
 ) -> bool:
-    """Accept one GPS fix; False when dropped as older than the last accepted fix."""
+    """Accept one GPS fix; False when dropped as older than the last accepted fix.
+
+    A fix that breaks a rule (domain.fixes) is still stored and shown, flagged, but it
+    never makes the unit recommendable; a fix from a clock running ahead is not used
+    to order later fixes, so it cannot block the correct ones that follow.
+    """
     fs = _state(rt)
     now = rt.clock.time()
+    flag = rt.fleet.judge_fix(lat, lon, ts, accuracy_m, source, now)
     with fs.lock:
         state = _unit(rt, unit_id)
-        # Device time against device time only: the fleet never seeds last_fix_ts from
-        # our receive time, so a device whose clock runs behind is not dropped after a restart.
+        # Device time against device time only: never our receive time, so a device
+        # whose clock runs behind is not dropped after a restart.
         if state.last_fix_ts is not None and ts < state.last_fix_ts:
             return False
-        came_back = not state.online or state.status == "offline"
+        # An old fix (a retained message replayed by the broker) proves nothing about now.
+        came_back = flag != STALE_FIX and (not state.online or state.status == "offline")
     if came_back:
         # Back online before the new position shows, so no reader sees a fresh fix on an
         # offline unit.
@@ -126,8 +135,7 @@ def record_position(
         state = _unit(rt, unit_id)
         if state.last_fix_ts is not None and ts < state.last_fix_ts:
             return False
-        state = rt.fleet.update(
-            unit_id,
+        changes: dict[str, Any] = dict(
             lat=lat,
             lon=lon,
             speed_kmh=speed_kmh,
@@ -135,19 +143,30 @@ def record_position(
             accuracy_m=accuracy_m,
             battery=battery if battery is not None else state.battery,
             last_seen=now,
-            last_fix_ts=ts,
+            fix_ts=ts,
+            fix_flag=flag,
             source=source,
         )
+        if flag != FUTURE_FIX:
+            changes["last_fix_ts"] = ts
+        state = rt.fleet.update(unit_id, **changes)
+    if flag is not None:
+        rt.counters.incr("fixes_flagged." + flag)
     writer = rt.extensions.get("track_writer")
     if writer is not None:
-        writer.add(unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source)
+        writer.add(unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source,
+                   flag=flag)
+    ok, reason = rt.fleet.recommendable(state, now)
     rt.bus.publish(
         UnitPositionUpdated(
             unit_id=unit_id, lat=lat, lon=lon, ts=ts, speed_kmh=speed_kmh, heading=heading,
-            accuracy_m=accuracy_m, battery=state.battery, status=state.status, stale=False,
+            accuracy_m=accuracy_m, battery=state.battery, status=state.status,
+            stale=rt.fleet.is_stale(state, now), flag=flag, recommendable=ok,
+            not_recommendable_reason=reason,
         )
     )
-    if state.incident_id is not None and state.status in _APPROACHING:
+    # Only a believable fix may declare a unit arrived.
+    if flag is None and state.incident_id is not None and state.status in _APPROACHING:
         loc = _incident_location(rt, state.incident_id)
         if loc is not None and haversine_m(lat, lon, loc[0], loc[1]) <= GEOFENCE_M:
             try:
@@ -268,65 +287,124 @@ def acknowledge_order(
     rt: Runtime, unit_id: str, order_id: str, accepted: bool, ts: float | None = None
 ) -> None:
     """A unit accepts or declines its order; a decline frees it and offers the next unit."""
-    events: list[Event] = []
-    now = rt.clock.now()
-    actor = unit_actor(unit_id)
     with rt.dispatch_lock:
         _unit(rt, unit_id)
-        release = False
+        _answer_order(rt, order_id, accepted, unit_actor(unit_id), unit_id=unit_id, ts=ts)
+
+
+# Orders still waiting for an answer: an operator may confirm these by radio.
+_OPEN_ORDER_STATES = frozenset({"sent", "awaiting_radio", "unacknowledged"})
+MAX_RADIO_NOTE = 500
+
+
+def acknowledge_by_radio(
+    rt: Runtime, incident_id: int, order_id: str, data: Any, actor: Actor
+) -> dict[str, Any]:
+    """The operator heard the crew on the radio: record its answer to the order.
+
+    `data` is the optional body `{accepted: bool = true, note?: str}`; returns the incident.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationError("body must be a JSON object", "body")
+    accepted = data.get("accepted", True)
+    if not isinstance(accepted, bool):
+        raise ValidationError("accepted must be true or false", "accepted")
+    note = data.get("note")
+    if note is not None:
+        if not isinstance(note, str) or len(note) > MAX_RADIO_NOTE:
+            raise ValidationError(f"note must be text of at most {MAX_RADIO_NOTE} characters",
+                                  "note")
+        note = note.strip() or None
+    with rt.dispatch_lock:
         with rt.session() as s:
             order = s.get(Order, order_id)
-            if order is None or order.unit_id != unit_id:
-                raise NotFound(f"unknown order {order_id!r} for unit {unit_id!r}", "order_id")
-            if order.state in ("acknowledged", "declined"):
-                return  # a repeated ack (QoS 1 may deliver twice); the first one counts
-            inc = s.get(Incident, order.incident_id)
-            assert inc is not None
-            extra: dict[str, Any] = {"reported_ts": ts} if ts is not None else {}
-            if accepted:
-                order.state = "acknowledged"
-                order.acked_at = now
-                add_timeline(s, inc, "order_acknowledged", actor,
-                             f"Unit {unit_id} menerima perintah / acknowledged the order", now,
-                             unit_id=unit_id, order_id=order_id, **extra)
-                events.append(OrderAcknowledged(inc.id, unit_id, order_id))
-            else:
-                order.state = "declined"
-                order.declined_at = now
-                order.cleared_at = order.cleared_at or now
-                unit = s.get(Unit, unit_id)
-                previous = unit.status if unit is not None else "dispatched"
-                if unit is not None and unit.current_incident_id == inc.id:
-                    unit.current_incident_id = None
-                    unit.status = "available"
-                    unit.status_since = now
-                    release = True
-                taken = tuple(
-                    s.scalars(select(Order.unit_id).where(Order.incident_id == inc.id)).all()
-                )
-                recs = (recommend_for(rt, inc.lat, inc.lon, inc.category, exclude=taken)
-                        if inc.emergency and inc.status != "closed" else [])
-                same_type = [r for r in recs if r.get("unit_type") == order.unit_type]
-                nxt = tuple(r["unit_id"] for r in (same_type or recs))
-                inc.recommendations = recs
-                add_timeline(s, inc, "order_declined", actor,
-                             f"Unit {unit_id} menolak perintah / declined the order; "
-                             f"rekomendasi berikut / next: {', '.join(nxt) or '-'}", now,
-                             unit_id=unit_id, order_id=order_id, next_recommendation=list(nxt),
-                             **extra)
-                if release:
-                    add_timeline(s, inc, "unit_status", actor,
-                                 f"Unit {unit_id}: {previous} → available", now,
-                                 unit_id=unit_id, status="available", previous=previous,
-                                 automatic=False)
-                events.append(OrderDeclined(inc.id, unit_id, order_id, nxt))
-                if release:
-                    events.append(UnitStatusChanged(unit_id, "available", previous, inc.id))
-                if nxt:
-                    events.append(UnitRecommended(inc.id, nxt))
-        if release:
-            rt.fleet.update(unit_id, status="available", status_since=now.timestamp(),
-                            incident_id=None)
+            if order is None or order.incident_id != incident_id:
+                raise NotFound(f"no order {order_id!r} in incident {incident_id}", "order_id")
+            if order.state not in _OPEN_ORDER_STATES:
+                raise Conflict(f"order {order_id} is already {order.state}", "order_id")
+        _answer_order(rt, order_id, accepted, actor, via="radio", note=note)
+    return get_incident(rt, incident_id)
+
+
+def _answer_order(
+    rt: Runtime,
+    order_id: str,
+    accepted: bool,
+    actor: Actor,
+    *,
+    unit_id: str | None = None,
+    ts: float | None = None,
+    via: str | None = None,
+    note: str | None = None,
+) -> None:
+    # Callers hold rt.dispatch_lock; `unit_id` given means the unit itself answered.
+    events: list[Event] = []
+    now = rt.clock.now()
+    release = False
+    with rt.session() as s:
+        order = s.get(Order, order_id)
+        if order is None or (unit_id is not None and order.unit_id != unit_id):
+            raise NotFound(f"unknown order {order_id!r} for unit {unit_id!r}", "order_id")
+        if order.state in ("acknowledged", "declined"):
+            return  # a repeated ack (QoS 1 may deliver twice); the first one counts
+        unit_id = order.unit_id
+        inc = s.get(Incident, order.incident_id)
+        assert inc is not None
+        extra: dict[str, Any] = {"reported_ts": ts} if ts is not None else {}
+        if via is not None:
+            extra["via"] = via
+        if note:
+            extra["note"] = note
+        by_radio = (" (dikonfirmasi lewat radio)", " (by radio)") if via == "radio" else ("", "")
+        tail = f" — {note}" if note else ""
+        if accepted:
+            order.state = "acknowledged"
+            order.acked_at = now
+            add_timeline(s, inc, "order_acknowledged", actor,
+                         f"Unit {unit_id} menerima perintah{by_radio[0]} / acknowledged the "
+                         f"order{by_radio[1]}{tail}", now,
+                         unit_id=unit_id, order_id=order_id, **extra)
+            events.append(OrderAcknowledged(inc.id, unit_id, order_id))
+        else:
+            order.state = "declined"
+            order.declined_at = now
+            order.cleared_at = order.cleared_at or now
+            unit = s.get(Unit, unit_id)
+            previous = unit.status if unit is not None else "dispatched"
+            if unit is not None and unit.current_incident_id == inc.id:
+                unit.current_incident_id = None
+                unit.status = "available"
+                unit.status_since = now
+                release = True
+            taken = tuple(
+                s.scalars(select(Order.unit_id).where(Order.incident_id == inc.id)).all()
+            )
+            recs = (recommend_for(rt, inc.lat, inc.lon, inc.category, exclude=taken)
+                    if inc.emergency and inc.status != "closed" else [])
+            same_type = [r for r in recs if r.get("unit_type") == order.unit_type]
+            nxt = tuple(r["unit_id"] for r in (same_type or recs))
+            inc.recommendations = recs
+            add_timeline(s, inc, "order_declined", actor,
+                         f"Unit {unit_id} menolak perintah{by_radio[0]} / declined the "
+                         f"order{by_radio[1]}{tail}; "
+                         f"rekomendasi berikut / next: {', '.join(nxt) or '-'}", now,
+                         unit_id=unit_id, order_id=order_id, next_recommendation=list(nxt),
+                         **extra)
+            if release:
+                add_timeline(s, inc, "unit_status", actor,
+                             f"Unit {unit_id}: {previous} → available", now,
+                             unit_id=unit_id, status="available", previous=previous,
+                             automatic=False)
+            events.append(OrderDeclined(inc.id, unit_id, order_id, nxt))
+            if release:
+                events.append(UnitStatusChanged(unit_id, "available", previous, inc.id))
+            if nxt:
+                events.append(UnitRecommended(inc.id, nxt))
+    if release:
+        rt.fleet.update(unit_id, status="available", status_since=now.timestamp(),
+                        incident_id=None)
     rt.bus.publish_all(events)
 
 
@@ -347,7 +425,16 @@ def _check_order_timeouts(rt: Runtime) -> int:
             inc = s.get(Incident, order.incident_id)
             if inc is None:
                 continue
-            if order.send_count <= 1:
+            if order.channel == "radio":
+                # Nothing can resend to a position-only tracker: remind the operator once.
+                order.state = "awaiting_radio"
+                add_timeline(s, inc, "order_radio_reminder", SYSTEM,
+                             f"Belum ada konfirmasi dari {order.unit_id} dalam {timeout:.0f} s: "
+                             "konfirmasi lewat radio / No confirmation from "
+                             f"{order.unit_id} within {timeout:.0f} s: confirm by radio", now,
+                             unit_id=order.unit_id, order_id=order.id)
+                events.append(OrderRadioReminder(inc.id, order.unit_id, order.id))
+            elif order.send_count <= 1:
                 order.send_count = 2
                 order.last_sent_at = now
                 add_timeline(s, inc, "order_resent", SYSTEM,

@@ -250,6 +250,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
         "en_route_at": order.en_route_at.isoformat() if order.en_route_at else None,
         "on_scene_at": order.on_scene_at.isoformat() if order.on_scene_at else None,
         "cleared_at": order.cleared_at.isoformat() if order.cleared_at else None,
+        "channel": order.channel,
     }
 
 
@@ -394,10 +395,12 @@ def dispatch_units(
                     raise ValidationError(f"unknown unit {uid!r}", "unit_ids")
                 order_id = "ord_" + uuid.uuid4().hex[:16]
                 payload = order_payload(inc, order_id, now)
+                state = rt.fleet.get(uid)
+                radio = state is not None and rt.fleet.orders_by_radio(state)
                 order = Order(
                     id=order_id, incident_id=inc.id, unit_id=uid, unit_type=unit.type,
                     state="sent", issued_at=now, issued_by=actor.user_id, send_count=1,
-                    last_sent_at=now, payload=payload,
+                    last_sent_at=now, payload=payload, channel="radio" if radio else "mqtt",
                 )
                 s.add(order)
                 orders.append(order)
@@ -406,8 +409,10 @@ def dispatch_units(
                 unit.status_since = now
                 unit.current_incident_id = inc.id
                 add_timeline(s, inc, "dispatched", actor,
-                             f"Unit {uid} diberangkatkan / dispatched", now,
-                             unit_id=uid, unit_type=unit.type, order_id=order_id)
+                             f"Unit {uid} diberangkatkan / dispatched"
+                             + (" (perintah lewat radio / order by radio)" if radio else ""),
+                             now, unit_id=uid, unit_type=unit.type, order_id=order_id,
+                             channel=order.channel)
                 add_timeline(s, inc, "unit_status", actor,
                              f"Unit {uid}: {previous} → dispatched", now,
                              unit_id=uid, status="dispatched", previous=previous)

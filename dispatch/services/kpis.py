@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES: tuple[str, ...] = ("open", "dispatched", "on_scene")
-UNACKED_STATES: tuple[str, ...] = ("sent", "unacknowledged")
+UNACKED_STATES: tuple[str, ...] = ("sent", "awaiting_radio", "unacknowledged")
 MAX_PERIOD_DAYS = 3660
 DAILY_TREND_MAX_DAYS = 92  # longer periods are charted by week
 OPEN_LIST_LIMIT = 100

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..db.models import Unit
 from ..domain.constants import UNIT_TYPES
 from ..domain.events import UnitRegistered
+from ..domain.fixes import FUTURE_FIX
 from ..fleet import UnitState
 from .errors import Conflict, ValidationError
 
@@ -20,8 +21,18 @@ UNIT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 TRACKER = re.compile(r"^owntracks/[A-Za-z0-9_.-]{1,64}/[A-Za-z0-9_.-]{1,64}$")
 
 
-def unit_state_from_row(row: Unit) -> UnitState:
+def trusted_at_station(rt: Runtime, unit_id: str, station: str | None) -> bool:
+    """Does the city pack vouch for this unit at its station until it first reports?"""
+    for fu in rt.city.fleet:
+        if fu.id == unit_id:
+            return fu.trusted_at_station
+    st = rt.city.station(station) if station else None
+    return bool(st and st.trusted_at_station)
+
+
+def unit_state_from_row(row: Unit, trusted: bool = False) -> UnitState:
     """The in-memory state of a persisted unit."""
+    fix_ts = row.fix_at.timestamp() if row.fix_at else None
     return UnitState(
         id=row.id,
         type=row.type,
@@ -37,11 +48,15 @@ def unit_state_from_row(row: Unit) -> UnitState:
         accuracy_m=row.accuracy_m,
         battery=row.battery,
         last_seen=row.last_seen.timestamp() if row.last_seen else None,
-        # last_seen is our receive time, not the device's clock: no device time is known yet.
-        last_fix_ts=None,
+        # Device time against device time only (never our receive time), and never a fix
+        # from a clock running ahead, which would make every later correct fix look old.
+        last_fix_ts=fix_ts if row.fix_flag != FUTURE_FIX else None,
         source=row.source,
         online=row.online,
         incident_id=row.current_incident_id,
+        fix_ts=fix_ts,
+        fix_flag=row.fix_flag,
+        trusted_at_station=trusted,
     )
 
 
@@ -70,7 +85,8 @@ def load_fleet(rt: Runtime) -> None:
                 )
             )
     with rt.session() as s:
-        rt.fleet.load(unit_state_from_row(u) for u in s.scalars(select(Unit)))
+        rt.fleet.load(unit_state_from_row(u, trusted_at_station(rt, u.id, u.station))
+                      for u in s.scalars(select(Unit)))
 
 
 def register_unit(
@@ -116,7 +132,7 @@ def register_unit(
             created_at=now,
         )
         s.add(row)
-    state = unit_state_from_row(row)
+    state = unit_state_from_row(row, trusted_at_station(rt, unit_id, station))
     rt.fleet.upsert(state)
     rt.bus.publish(UnitRegistered(unit_id=unit_id, unit_type=unit_type))
     return state
