@@ -165,6 +165,48 @@ def test_unit_marker_moves_when_its_position_is_published(
     assert float(marker.get_attribute("data-lon")) == pytest.approx(112.0)
 
 
+def test_assumed_at_station_and_an_order_acknowledged_by_radio(
+    page: Any, live: Live, login: Any, unit: TestUnit
+) -> None:
+    from dispatch.services import field
+    from dispatch.services import units as unit_service
+
+    # Near Polsek Pesantren: an OwnTracks-only police phone reports; POL-04 never has, but
+    # its post is trusted by the pack, so it is "assumed at station".
+    lat, lon = -7.8440, 112.0250
+    tracker = f"owntracks/br{os.getpid()}/phone"
+    unit_service.register_unit(live.rt, "POL-OTB", "police", "polres", tracker=tracker)
+    field.record_position(live.rt, "POL-OTB", lat, lon, live.rt.clock.time(), accuracy_m=6,
+                          source="owntracks")
+    inc = incidents.create_incident(live.rt, {"description": "Tawuran warga di jalan",
+                                              "lat": lat, "lon": lon, "category": "unrest"},
+                                    OPERATOR)
+    assert [r["unit_id"] for r in inc["recommendations"]][:1] == ["POL-OTB"]
+    open_console(page, live, login)
+    marker = page.locator(".unit[data-unit-id='POL-04']")
+    marker.wait_for(state="attached")
+    assert "assumed" in (marker.get_attribute("class") or "")
+    assert "diasumsikan di pos" in (marker.get_attribute("title") or "")
+    page.click(f"#queue .q-item[data-incident-id='{inc['id']}']")
+    expect(page.locator("#d-recs tr[data-unit-id='POL-04'] .rec-note")).to_have_text(
+        "diasumsikan di pos")
+    expect(page.locator("#d-recs tr[data-unit-id='POL-OTB'] .rec-note")).to_have_text("")
+
+    sent_before = live.rt.counters.snapshot().get("mqtt_sent.orders", 0)
+    page.uncheck("#d-recs tr[data-unit-id='POL-04'] .rec-pick")
+    page.click("#dispatch-selected")
+    order = page.locator("#d-orders .order[data-unit-id='POL-OTB'][data-channel=radio]")
+    expect(order).to_contain_text("perintah lewat radio")
+    order.locator("button.ack-radio").click()
+    page.wait_for_selector("#d-orders .order[data-unit-id='POL-OTB'][data-state=acknowledged]")
+    expect(page.locator("#timeline")).to_contain_text("dikonfirmasi lewat radio")
+    assert page.locator("#d-orders .order[data-unit-id='POL-OTB'] button.ack-radio").count() == 0
+    # Nothing went out over MQTT for the phone.
+    assert live.rt.counters.snapshot().get("mqtt_sent.orders", 0) == sent_before
+    assert "POL-OTB" not in [u for u, _ in unit.orders]
+    assert not page.page_errors, page.page_errors
+
+
 def test_html_and_script_from_callers_and_units_never_run(
     page: Any, live: Live, login: Any
 ) -> None:

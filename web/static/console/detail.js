@@ -135,23 +135,47 @@ function renderRecs(inc) {
       el('td', {}, el('strong', {}, r.unit_id)),
       el('td', {}, t('type.' + r.unit_type)),
       el('td', {}, `${t('eta')} ${fmtDuration(r.eta_s)}`),
-      el('td', { class: 'muted' }, fmtDistance(r.distance_m))));
+      el('td', { class: 'muted' }, fmtDistance(r.distance_m)),
+      el('td', { class: 'muted rec-note' }, r.assumed_at_station ? t('assumedAtStation') : '')));
   }
   if (!needed.length) box.append(el('p', { class: 'muted', id: 'plan-complete' }, t('planComplete')));
   box.append(table);
   $('dispatch-plan').disabled = !needed.length || inc.status === 'closed';
 }
 
+// Orders still waiting for an answer; the operator may record one heard on the radio.
+const OPEN_ORDER = new Set(['sent', 'awaiting_radio', 'unacknowledged']);
+
+function radioButtons(inc, o) {
+  // Position-only trackers cannot answer over MQTT; an unanswered MQTT order may be confirmed too.
+  if (inc.status === 'closed' || !OPEN_ORDER.has(o.state)) return null;
+  if (o.channel !== 'radio' && o.state !== 'unacknowledged') return null;
+  return el('span', { class: 'radio-ack' }, ' ',
+    el('button', { type: 'button', class: 'small ack-radio', onclick: () => ackByRadio(o, true) }, t('ackByRadio')), ' ',
+    el('button', { type: 'button', class: 'small ghost decline-radio', onclick: () => ackByRadio(o, false) }, t('declineByRadio')));
+}
+
 function renderOrders(inc) {
   const list = clear($('d-orders'));
   for (const o of inc.orders || []) {
     const stateKey = o.state === 'sent' && o.send_count > 1 ? 'resent' : o.state;
-    const bad = o.state === 'declined' || o.state === 'unacknowledged';
-    list.append(el('li', { class: `order ord-${o.state}${bad ? ' flagged' : ''}`, dataset: { unitId: o.unit_id, state: o.state } },
+    const bad = o.state === 'declined' || o.state === 'unacknowledged' || o.state === 'awaiting_radio';
+    list.append(el('li', { class: `order ord-${o.state}${bad ? ' flagged' : ''}`, dataset: { unitId: o.unit_id, state: o.state, channel: o.channel || 'mqtt' } },
       el('strong', {}, o.unit_id), ' — ',
       el('span', { class: 'ord-state' }, t('ord.' + stateKey)),
-      o.acked_at ? el('span', { class: 'muted' }, ` ${fmtTime(o.acked_at)}`) : null));
+      o.channel === 'radio' ? el('span', { class: 'muted ord-channel' }, ` (${t('orderByRadio')})`) : null,
+      o.acked_at ? el('span', { class: 'muted' }, ` ${fmtTime(o.acked_at)}`) : null,
+      radioButtons(inc, o)));
   }
+}
+
+async function ackByRadio(order, accepted) {
+  if (!current) return;
+  try {
+    render(await post(`/api/v1/incidents/${current.id}/orders/${encodeURIComponent(order.order_id)}/ack`, { accepted }));
+    msg(t('ackedByRadio', { unit: order.unit_id }));
+    onChanged(current.id);
+  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
 }
 
 function renderTimeline(inc) {

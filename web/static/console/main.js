@@ -98,6 +98,10 @@ function connectLive() {
       if (p.heading !== null && p.heading !== undefined) u.heading = p.heading;
       if (p.status) u.status = p.status;
       u.stale = Boolean(p.stale);
+      // A fix arrived: the unit is judged on it now, no longer assumed at its station.
+      u.assumed_at_station = false;
+      if (p.recommendable !== undefined) u.recommendable = p.recommendable;
+      if (p.not_recommendable_reason !== undefined) u.not_recommendable_reason = p.not_recommendable_reason;
       state.units.set(p.id, u);
       upsertUnit(u);
     }
@@ -112,7 +116,8 @@ function connectLive() {
     try { for (const u of await get('/api/v1/units')) { state.units.set(u.id, u); upsertUnit(u); } } catch (_e) { /* */ }
   });
   for (const name of ['IncidentCreated', 'IncidentUpdated', 'IncidentClosed', 'UnitRecommended',
-    'UnitDispatched', 'OrderAcknowledged', 'OrderDeclined', 'OrderResent', 'OrderUnacknowledged']) {
+    'UnitDispatched', 'OrderAcknowledged', 'OrderDeclined', 'OrderResent', 'OrderUnacknowledged',
+    'OrderRadioReminder']) {
     socket.on(name, (e) => refreshIncident(e.incident_id));
   }
   return socket;

@@ -77,15 +77,29 @@ export function initMap(city, handlers) {
 export function getMap() { return map; }
 
 // ---- units -----------------------------------------------------------------------
+// Reasons the status already shows; the others say the position is not believed.
+const STATUS_REASONS = new Set(['busy', 'offline', 'out_of_service']);
+
+function positionDoubt(u) {
+  const r = u.not_recommendable_reason;
+  return u.recommendable === false && r && !STATUS_REASONS.has(r) ? r : null;
+}
+
 function unitClasses(u) {
   const stale = u.stale || u.status === 'offline' || u.online === false;
-  return `unit unit-${u.type} st-${u.status}${stale ? ' stale' : ''}`;
+  const doubt = positionDoubt(u);
+  return `unit unit-${u.type} st-${u.status}${stale ? ' stale' : ''}`
+    + `${doubt ? ' unreliable' : ''}${u.assumed_at_station ? ' assumed' : ''}`;
 }
 
 function unitTitle(u) {
   const name = u.name && u.name !== u.id ? `${u.id} · ${u.name}` : u.id;
   const st = t('st.' + u.status);
-  return `${name} — ${t('type.' + u.type)} — ${st}${u.stale ? ' (' + t('stale') + ')' : ''}`;
+  const doubt = positionDoubt(u);
+  return `${name} — ${t('type.' + u.type)} — ${st}${u.stale ? ' (' + t('stale') + ')' : ''}`
+    + (u.assumed_at_station ? ` — ${t('assumedAtStation')}` : '')
+    + (doubt ? ` — ${t('notRecommendable')}: ${t('nr.' + doubt)}` : '')
+    + (u.order_channel === 'radio' ? ` — ${t('orderByRadio')}` : '');
 }
 
 export function upsertUnit(u) {
@@ -112,6 +126,9 @@ export function upsertUnit(u) {
   m.el.dataset.lat = String(d.lat);
   m.el.dataset.lon = String(d.lon);
   m.el.dataset.status = d.status;
+  m.el.dataset.recommendable = d.recommendable === false ? '0' : '1';
+  m.el.dataset.reason = d.not_recommendable_reason || '';
+  m.el.title = unitTitle(d);
   m.tip.textContent = unitTitle(d);
   if (typeof d.heading === 'number') {
     m.arrow.hidden = false;
@@ -198,6 +215,8 @@ export function legend(node) {
     row('unit unit-ambulance st-dispatched', 'A', t('st.dispatched')),
     row('unit unit-ambulance st-on_scene', 'A', t('st.on_scene')),
     row('unit unit-ambulance stale', 'A', t('stale')),
+    row('unit unit-ambulance st-available assumed', 'A', t('assumedAtStation')),
+    row('unit unit-ambulance st-available unreliable', 'A', t('notRecommendable')),
     row('station station-hospital', 'H', t('kind.hospital')),
   );
 }
