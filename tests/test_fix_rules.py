@@ -422,3 +422,29 @@ def test_fix_time_and_flag_survive_a_restart(database_url: str, clock: ManualClo
         assert flags == {"AMB-01": None, "AMB-02": "future_fix", "AMB-03": "poor_accuracy"}
     finally:
         again.stop()
+
+
+def test_only_a_believable_fix_sets_on_scene_and_arrival_proves_a_radio_order(
+    started: Runtime, clock: ManualClock
+) -> None:
+    tracker = f"owntracks/psc{uuid.uuid4().hex[:6]}/pixel"
+    unit_service.register_unit(started, "AMB-OT7", "ambulance", "psc119", tracker=tracker)
+    field.record_position(started, "AMB-OT7", *PSC119, clock.time(), accuracy_m=5,
+                          source="owntracks")
+    inc = incidents.create_incident(started, {"description": "Orang pingsan", "lat": IN_CITY[0],
+                                              "lon": IN_CITY[1], "category": "medical"}, OPERATOR)
+    out = incidents.dispatch_units(started, inc["id"], {"unit_ids": ["AMB-OT7"]}, OPERATOR)
+    clock.advance(31)
+    assert field.check_order_timeouts(started) == 1
+    assert incidents.get_incident(started, inc["id"])["orders"][0]["state"] == "awaiting_radio"
+    # At the spot, but 1.6 km "accurate": not proof of arrival.
+    field.record_position(started, "AMB-OT7", *IN_CITY, clock.time(), accuracy_m=1600,
+                          source="owntracks")
+    assert started.fleet.get("AMB-OT7").status == "dispatched"  # type: ignore[union-attr]
+    clock.advance(5)
+    field.record_position(started, "AMB-OT7", *IN_CITY, clock.time(), accuracy_m=5,
+                          source="owntracks")
+    assert started.fleet.get("AMB-OT7").status == "on_scene"  # type: ignore[union-attr]
+    order = incidents.get_incident(started, inc["id"])["orders"][0]
+    assert order["order_id"] == out["orders"][0]["order_id"]
+    assert order["state"] == "acknowledged" and order["on_scene_at"]

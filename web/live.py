@@ -8,7 +8,7 @@ Protocol (namespace "/"):
   (``IncidentCreated``, ``UnitDispatched``, ``OrderAcknowledged``, ...), except
   ``UnitPositionUpdated``: positions are coalesced (latest per unit) and emitted every
   ``POSITION_BATCH_S`` as one ``UnitPositions`` event ``{"t": server_epoch, "positions":
-  [{id, lat, lon, ts, heading, speed_kmh, status, stale, recommendable,
+  [{id, lat, lon, ts, heading, speed_kmh, status, stale, fix_flag, recommendable,
   not_recommendable_reason}, ...]}`` so 1,000 units × 1 Hz
   × 50 consoles stays a few small frames per interval.
 - The client emits ``resync`` (with an ack callback) on every (re)connect and receives the
@@ -77,6 +77,7 @@ class PositionBatcher:
             "speed_kmh": event.speed_kmh,
             "status": event.status,
             "stale": event.stale,
+            "fix_flag": event.flag,
             "recommendable": event.recommendable,
             "not_recommendable_reason": event.not_recommendable_reason,
         }

@@ -44,6 +44,8 @@ _ON_JOB = frozenset({"on_scene", "transporting", "at_hospital"})
 _APPROACHING = frozenset({"dispatched", "en_route"})
 # A status report that proves the unit has its order (no resend needed).
 _PROVES_RECEIPT = frozenset({"en_route", "on_scene", "transporting", "at_hospital"})
+# Orders still waiting for an answer: an operator may confirm these by radio.
+_OPEN_ORDER_STATES = frozenset({"sent", "awaiting_radio", "unacknowledged"})
 
 
 @dataclass
@@ -245,7 +247,7 @@ def report_status(
             if clears_incident:
                 unit.current_incident_id = None
             if order is not None:
-                if status in _PROVES_RECEIPT and order.state in ("sent", "unacknowledged"):
+                if status in _PROVES_RECEIPT and order.state in _OPEN_ORDER_STATES:
                     order.state = "acknowledged"
                     order.acked_at = order.acked_at or now
                 if status == "en_route" and order.en_route_at is None:
@@ -292,8 +294,6 @@ def acknowledge_order(
         _answer_order(rt, order_id, accepted, unit_actor(unit_id), unit_id=unit_id, ts=ts)
 
 
-# Orders still waiting for an answer: an operator may confirm these by radio.
-_OPEN_ORDER_STATES = frozenset({"sent", "awaiting_radio", "unacknowledged"})
 MAX_RADIO_NOTE = 500
 
 

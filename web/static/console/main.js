@@ -100,6 +100,7 @@ function connectLive() {
       u.stale = Boolean(p.stale);
       // A fix arrived: the unit is judged on it now, no longer assumed at its station.
       u.assumed_at_station = false;
+      if (p.fix_flag !== undefined) u.fix_flag = p.fix_flag;
       if (p.recommendable !== undefined) u.recommendable = p.recommendable;
       if (p.not_recommendable_reason !== undefined) u.not_recommendable_reason = p.not_recommendable_reason;
       state.units.set(p.id, u);

@@ -82,7 +82,9 @@ const STATUS_REASONS = new Set(['busy', 'offline', 'out_of_service']);
 
 function positionDoubt(u) {
   const r = u.not_recommendable_reason;
-  return u.recommendable === false && r && !STATUS_REASONS.has(r) ? r : null;
+  if (u.recommendable === false && r && !STATUS_REASONS.has(r)) return r;
+  // Busy or offline, and its last fix was not believable either (age shows as "stale").
+  return u.fix_flag && u.fix_flag !== 'stale_fix' ? u.fix_flag : null;
 }
 
 function unitClasses(u) {
