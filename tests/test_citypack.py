@@ -275,3 +275,24 @@ def test_bad_center(pack_copy: Path) -> None:
 def test_unknown_pack_name() -> None:
     with pytest.raises(CityPackError):
         load_city_pack("atlantis")
+
+
+def test_fix_rules_and_station_trust(pack_copy: Path) -> None:
+    pack = load_city_pack(pack_copy)
+    trusted = {u.id for u in pack.fleet if u.trusted_at_station}
+    assert "DMK-01" in trusted and "AMB-04" not in trusted  # Damkar post vs RSUD Gambiran
+    assert pack.settings["fix_rules"]["max_accuracy_m"] == 500
+    # A unit's own flag overrides its station's.
+    _edit(pack_copy, "fleet.json", lambda d: d[0].update(trusted_at_station=False))
+    assert not next(u for u in load_city_pack(pack_copy).fleet if u.id == "DMK-01"
+                    ).trusted_at_station
+    _edit(pack_copy, "fleet.json", lambda d: d[0].update(trusted_at_station="yes"))
+    _fails(pack_copy, "fleet.json", "[0].trusted_at_station")
+
+
+def test_bad_fix_rules(pack_copy: Path) -> None:
+    _edit(pack_copy, "city.json", lambda d: d["fix_rules"].update(max_future_s=-5))
+    _fails(pack_copy, "city.json", "fix_rules.max_future_s")
+    _edit(pack_copy, "city.json", lambda d: d["fix_rules"].update(max_future_s=60,
+                                                                  max_accuracy_m="far"))
+    _fails(pack_copy, "city.json", "fix_rules.max_accuracy_m")
