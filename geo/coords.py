@@ -221,6 +221,8 @@ def parse_coordinates(text: str) -> tuple[float, float]:
 _AML_HEADER = re.compile(r'^\s*A\W{0,2}ML\s*=\s*(\d+)', re.IGNORECASE)
 # The published examples differ from their own ml= by one character: allow that much.
 _ML_TOLERANCE = 1
+_MAX_EPOCH = 4_102_444_800  # 2100-01-01: a later "et" is garbage, not a time
+_MAX_FIX_OFFSET_S = 30 * 86400
 
 
 @dataclass(frozen=True)
@@ -348,7 +350,7 @@ def _opt_int(value: str | None, lo: int, hi: int) -> int | None:
         return None
     try:
         n = int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "1e400"
         return None
     return n if lo <= n <= hi else None
 
@@ -421,7 +423,7 @@ def parse_aml(text: str) -> AmlMessage:
     method: str | None = None
     altitude = vertical = None
     if v2:
-        et = _opt_int(fields.get("et"), 0, 2**40)
+        et = _opt_int(fields.get("et"), 0, _MAX_EPOCH)
         if et is not None:
             call_at = datetime.fromtimestamp(et, UTC)
         elif fields.get("et"):
@@ -439,6 +441,9 @@ def parse_aml(text: str) -> AmlMessage:
                 acc = _opt_float(parts[2])
                 radius = acc if acc else None  # 0 means unknown
             rel = _opt_signed(fields.get("lt"))
+            if rel is not None and abs(rel) > _MAX_FIX_OFFSET_S:
+                warnings.append(f"lt={fields['lt'][:20]!r} is not a plausible fix time")
+                rel = None
             if rel is not None and call_at is not None:
                 positioned_at = call_at + timedelta(seconds=rel)
         z = [p.strip() for p in (fields.get("lz") or "").split(",")]
@@ -465,6 +470,7 @@ def parse_aml(text: str) -> AmlMessage:
     if reason is not None:
         lat = lon = radius = None
 
+    location_keys = ("lo",) if v2 else ("lt", "lg")
     declared = _opt_int(fields.get("ml"), 0, 100_000)
     length = len(body)
     truncated: bool | None = None
@@ -474,12 +480,12 @@ def parse_aml(text: str) -> AmlMessage:
             truncated = True
             warnings.append("message truncated: no ml= (message length) field, which comes "
                             "last")
-            if order and order[-1] in ("lt", "lg", "lo") and reason is None:
+            if order and order[-1] in location_keys and reason is None:
                 warnings.append("the location is the last field received and may be cut short")
     elif length < declared - _ML_TOLERANCE:
         truncated = True
         warnings.append(f"message truncated: {length} characters received, ml={declared}")
-        if order and order[-1] in ("lt", "lg", "lo") and reason is None:
+        if order and order[-1] in location_keys and reason is None:
             warnings.append("the location is the last field received and may be cut short")
     else:
         truncated = False

@@ -232,3 +232,18 @@ def test_handoff_to_another_authority_named_by_the_operator(api: Api) -> None:
     handed = next(e for e in out.get_json()["timeline"] if e["kind"] == "handed_off")
     assert handed["data"]["authority"] == "Damkar Kabupaten Kediri"
     assert handed["data"]["contact"] == "0354-000000"
+
+
+@pytest.mark.parametrize("text", [
+    'A"ML=2;et=99999999999999999;lo=-7.8,112.0,3;lt=1e308',
+    'A"ML=2;lo=inf,112.0', 'A"ML=2;lo=-7.8,112.0,inf;lz=inf,nan',
+    'A"ML=1;lt=-7.8;lg=112.0;rd=1e400;lc=1e400;top=99999999999999;ml=99999999999',
+    'A"ML=9999999999999999999;lt=-7.8;lg=112.0', ';;;=;==;', "lo=;lt=;et=",
+])
+def test_garbage_aml_is_a_4xx_or_a_warning_never_a_500(api: Api, text: str) -> None:
+    resp = api.get("/api/v1/geo/parse", query_string={"text": text})
+    assert resp.status_code in (200, 422), resp.get_data(as_text=True)
+    if resp.status_code == 422:
+        assert resp.get_json()["error"]["field"] == "text"
+    body = api.post("/api/v1/incidents", {"description": FIRE, "aml": text})
+    assert 400 <= body.status_code < 500 or body.status_code == 201
