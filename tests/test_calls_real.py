@@ -306,3 +306,18 @@ def test_confident_classification_is_not_unsure(tmp_path: Path) -> None:
         assert inc["unsure"] is False and inc["recommendations"]
     finally:
         rt.stop()
+
+
+def test_a_late_ack_of_the_order_a_unit_was_taken_off_changes_nothing(
+        api: Api, rt: Runtime) -> None:
+    from dispatch.services import field
+
+    snake_id, _big = _busy_engines(api)
+    old_order = next(o for o in api.incident(snake_id)["orders"] if o["unit_id"] == "DMK-01")
+    inc = api.create(description=FIRE, priority=2)
+    assert api.post(f"/api/v1/incidents/{inc['id']}/reassign",
+                    {"unit_id": "DMK-01"}).status_code == 201
+    field.acknowledge_order(rt, "DMK-01", old_order["order_id"], True)
+    snake = api.incident(snake_id)
+    assert [o["state"] for o in snake["orders"] if o["unit_id"] == "DMK-01"] == ["reassigned"]
+    assert not any(e["kind"] == "order_acknowledged" for e in snake["timeline"])

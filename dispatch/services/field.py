@@ -278,8 +278,10 @@ def acknowledge_order(
             order = s.get(Order, order_id)
             if order is None or order.unit_id != unit_id:
                 raise NotFound(f"unknown order {order_id!r} for unit {unit_id!r}", "order_id")
-            if order.state in ("acknowledged", "declined"):
-                return  # a repeated ack (QoS 1 may deliver twice); the first one counts
+            if order.state in ("acknowledged", "declined", "reassigned"):
+                # A repeated ack (QoS 1 may deliver twice; the first one counts), or one for
+                # an order the unit was taken off (reassigned to another incident).
+                return
             inc = s.get(Incident, order.incident_id)
             assert inc is not None
             extra: dict[str, Any] = {"reported_ts": ts} if ts is not None else {}
