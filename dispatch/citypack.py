@@ -1,7 +1,8 @@
 """Load and validate a city pack directory (``dispatch/citypacks/<city>/``) into a ``CityPack``.
 
 A city pack is data only: ``city.json``, ``districts.geojson``, ``stations.json``,
-``fleet.json``, ``response_plans.json`` and ``opds.json``. Every problem found while
+``fleet.json``, ``response_plans.json`` and ``opds.json``, and optionally
+``neighbours.geojson`` (who takes a call from outside the city). Every problem found while
 loading raises ``CityPackError`` naming the file and the field, so whoever edits a pack
 sees exactly what to fix. Only the standard library and shapely are used here.
 """
@@ -118,6 +119,8 @@ class CityPack:
     opds: tuple[Opd, ...]
     holidays: tuple[date, ...]
     _stations_by_id: Mapping[str, Station] = field(default_factory=dict, repr=False, compare=False)
+    # neighbours.geojson (optional): outlines of the authorities around the city, for hand-off.
+    neighbours_geojson: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def station(self, id: str) -> Station | None:
         """Return the station with this id, or None."""
@@ -299,8 +302,85 @@ def _parse_city(raw: Any) -> dict[str, Any]:
             if value is not None and not (math.isfinite(value) and value >= 0):
                 raise CityPackError(file, f"fix_rules.{key}", f"{value} must be >= 0")
     _get(city, "status_timers_s", dict, file, "", required=False)
+    _parse_call_rules(city, file)
     _get(city, "complaint", dict, file, "", required=False)
     return city
+
+
+def _contact(item: Any, file: str, path: str) -> None:
+    _check_type(item, dict, file, path)
+    for key in ("authority", "contact"):
+        if not _get(item, key, str, file, path).strip():
+            raise CityPackError(file, _join(path, key), "must not be empty")
+    _get(item, "approximate", bool, file, path, required=False)
+
+
+def _non_negative(obj: Mapping[str, Any], key: str, file: str, path: str) -> None:
+    if key in obj:
+        value = _check_type(obj[key], (int, float), file, _join(path, key))
+        if not math.isfinite(value) or value < 0:
+            raise CityPackError(file, _join(path, key), f"{value} must be a number >= 0")
+
+
+def _parse_call_rules(city: Mapping[str, Any], file: str) -> None:
+    """jurisdiction, aml, classify, substitutes, mutual_aid: the rules about calls."""
+    juris = _get(city, "jurisdiction", dict, file, "", required=False, default={})
+    _non_negative(juris, "recommend_within_m", file, "jurisdiction")
+    if "fallback" in juris:
+        _contact(juris["fallback"], file, "jurisdiction.fallback")
+        _get(juris["fallback"], "id", str, file, "jurisdiction.fallback")
+    aml = _get(city, "aml", dict, file, "", required=False, default={})
+    for key in ("stale_after_s", "future_skew_s"):
+        _non_negative(aml, key, file, "aml")
+    rules = _get(city, "classify", dict, file, "", required=False, default={})
+    if "unsure_below" in rules:
+        value = _check_type(rules["unsure_below"], (int, float), file, "classify.unsure_below")
+        if not 0 <= value <= 1:
+            raise CityPackError(file, "classify.unsure_below", f"{value} must be within 0..1")
+    subs = _get(city, "substitutes", dict, file, "", required=False, default={})
+    for unit_type, others in subs.items():
+        _one_of(unit_type, UNIT_TYPES, file, f"substitutes.{unit_type}")
+        _check_type(others, list, file, f"substitutes.{unit_type}")
+        for i, other in enumerate(others):
+            where = f"substitutes.{unit_type}[{i}]"
+            _one_of(_check_type(other, str, file, where), UNIT_TYPES, file, where)
+            if other == unit_type:
+                raise CityPackError(file, where, "a unit type cannot substitute for itself")
+    aid = _get(city, "mutual_aid", dict, file, "", required=False, default={})
+    for key, contacts in aid.items():
+        if key == "note":
+            continue
+        if key != "*":
+            _one_of(key, UNIT_TYPES, file, f"mutual_aid.{key}")
+        for i, item in enumerate(_check_type(contacts, list, file, f"mutual_aid.{key}")):
+            _contact(item, file, f"mutual_aid.{key}[{i}]")
+
+
+def _parse_neighbours(root: Path) -> dict[str, Any] | None:
+    name = "neighbours.geojson"
+    if not (root / name).is_file():
+        return None
+    fc = _check_type(_read_json(root, name), dict, name, "")
+    if fc.get("type") != "FeatureCollection":
+        raise CityPackError(name, "type", f"{fc.get('type')!r} is not 'FeatureCollection'")
+    for i, feat in enumerate(_get(fc, "features", list, name, "")):
+        path = f"features[{i}]"
+        _check_type(feat, dict, name, path)
+        props = _get(feat, "properties", dict, name, path)
+        _get(props, "id", str, name, f"{path}.properties")
+        _contact(props, name, f"{path}.properties")
+        geom = _get(feat, "geometry", dict, name, path)
+        _one_of(_get(geom, "type", str, name, f"{path}.geometry"), _KECAMATAN_GEOMS, name,
+                f"{path}.geometry.type")
+        try:
+            shp = shape(geom)
+        except Exception as exc:  # shapely raises several types for malformed coordinates
+            raise CityPackError(name, f"{path}.geometry.coordinates",
+                                f"malformed geometry: {exc}") from exc
+        if shp.is_empty or not shp.is_valid:
+            raise CityPackError(name, f"{path}.geometry",
+                                f"invalid geometry: {explain_validity(shp)}")
+    return fc
 
 
 def _parse_districts(raw: Any) -> dict[str, Any]:
@@ -513,6 +593,7 @@ def load_city_pack(path: str | Path | None = None) -> CityPack:
     plans = _parse_plans(_read_json(root, "response_plans.json"))
     opds = _parse_opds(_read_json(root, "opds.json"))
     holidays = _parse_holidays(city.get("holidays", []), "city.json")
+    neighbours = _parse_neighbours(root)
     center = city["center"]
     return CityPack(
         root=root,
@@ -529,4 +610,5 @@ def load_city_pack(path: str | Path | None = None) -> CityPack:
         opds=opds,
         holidays=holidays,
         _stations_by_id=MappingProxyType({s.id: s for s in stations}),
+        neighbours_geojson=neighbours,
     )

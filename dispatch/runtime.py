@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.districts import DistrictIndex
+from geo.neighbours import NeighbourIndex
 from geo.routing import Router, StraightLineRouter
 from geo.service_area import ServiceArea
 
@@ -21,6 +22,7 @@ from .citypack import CityPack, load_city_pack
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db.engine import make_engine, make_session_factory, migrate
+from .domain.calls import CallRules
 from .domain.fixes import FixRules
 from .domain.recommend import DispatchPolicy, NearestEtaPolicy, Slot
 from .fleet import Fleet
@@ -81,6 +83,9 @@ class Runtime:
         self.bus = MessageBus()
         self.counters = Counters()
         self.districts = DistrictIndex.from_geojson(self.city.districts_geojson)
+        self.call_rules = CallRules.from_settings(self.city.settings)
+        self.neighbours = NeighbourIndex.from_geojson(self.city.neighbours_geojson,
+                                                      self.call_rules.fallback)
         eta = dict(self.city.settings.get("eta") or {})
         self.router: Router = router or StraightLineRouter(
             speeds_kmh=eta.get("speeds_kmh"), circuity=float(eta.get("circuity", 1.35))

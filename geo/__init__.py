@@ -3,7 +3,14 @@
 This package imports nothing else from the project.
 """
 
-from geo.coords import AmlLocation, CoordinateError, parse_aml, parse_coordinates
+from geo.coords import (
+    AmlLocation,
+    AmlMessage,
+    CoordinateError,
+    looks_like_aml,
+    parse_aml,
+    parse_coordinates,
+)
 from geo.distance import EARTH_RADIUS_M, geodesic_m, haversine_m, valid_lat_lon
 from geo.districts import DistrictIndex, Location
 from geo.routing import Route, Router, StraightLineRouter
@@ -12,6 +19,7 @@ from geo.spatial import PointIndex
 __all__ = [
     "EARTH_RADIUS_M",
     "AmlLocation",
+    "AmlMessage",
     "CoordinateError",
     "DistrictIndex",
     "Location",
@@ -21,6 +29,7 @@ __all__ = [
     "StraightLineRouter",
     "geodesic_m",
     "haversine_m",
+    "looks_like_aml",
     "parse_aml",
     "parse_coordinates",
     "valid_lat_lon",

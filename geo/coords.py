@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from geo.distance import valid_lat_lon
 
@@ -207,18 +208,121 @@ def parse_coordinates(text: str) -> tuple[float, float]:
     return lat, lon
 
 
-@dataclass(frozen=True)
-class AmlLocation:
-    """An Advanced Mobile Location fix; time is ISO-8601 UTC when it parses, else as sent."""
+# --------------------------------------------------------------------------- AML
 
-    lat: float
-    lon: float
+# AML v1 (ETSI TS 103 625 / EENA): A"ML=1;lt=;lg=;rd=;top=;lc=;pm=;si=;ei=;mcc=;mnc=;ml=
+#   lt/lg degrees, rd radius in metres, top = time of positioning (UTC, yyyyMMddHHmmss),
+#   lc confidence %, pm positioning method (G GNSS, W Wi-Fi, C cell, N no location),
+#   si IMSI, ei IMEI, mcc/mnc network, ml the length of the whole message (it comes last).
+# AML v2 (the "ELS beta" layout): A"ML=2;en=;et=;lo=lat,lon,acc;lt=;lc=;lz=alt,vacc;ls=;
+#   ei=;mcc=;mnc=;ml=   en emergency number, et call time (epoch s), lo the location (an
+#   accuracy of 0 is unknown), lt the time of the fix in seconds from et (so in v2 `lt` is
+#   NOT the latitude), lz altitude and its accuracy, ls source (W, G, C, F fused, U unknown).
+_AML_HEADER = re.compile(r'^\s*A\W{0,2}ML\s*=\s*(\d+)', re.IGNORECASE)
+# The published examples differ from their own ml= by one character: allow that much.
+_ML_TOLERANCE = 1
+_MAX_EPOCH = 4_102_444_800  # 2100-01-01: a later "et" is garbage, not a time
+_MAX_FIX_OFFSET_S = 30 * 86400
+
+
+@dataclass(frozen=True)
+class AmlMessage:
+    """An Advanced Mobile Location SMS as received: the fix (or why there is none) and doubts.
+
+    ``lat``/``lon`` are None when the phone sent no usable position (``pm=N``, 0,0, no
+    ``lt``/``lg``/``lo``); ``no_location_reason`` then says why. ``positioned_at`` is the
+    time of the fix (UTC). ``truncated`` is True when the text is shorter than its ``ml=``,
+    None when there is no ``ml=`` to check against.
+    """
+
+    version: int | None
+    lat: float | None
+    lon: float | None
     radius_m: float | None
-    time: str | None
-    imei: str | None
-    imsi: str | None
-    level_of_confidence: int | None
-    positioning_method: str | None
+    positioned_at: datetime | None
+    call_at: datetime | None = None
+    positioning_method: str | None = None
+    level_of_confidence: int | None = None
+    imei: str | None = None
+    imsi: str | None = None
+    mcc: str | None = None
+    mnc: str | None = None
+    emergency_number: str | None = None
+    altitude_m: float | None = None
+    vertical_accuracy_m: float | None = None
+    length: int = 0
+    declared_length: int | None = None
+    truncated: bool | None = None
+    no_location_reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def has_location(self) -> bool:
+        """True when the message carries a usable position."""
+        return self.lat is not None and self.lon is not None
+
+    def age_s(self, now: datetime) -> float | None:
+        """Seconds from the fix to `now` (negative for a fix in the future)."""
+        if self.positioned_at is None:
+            return None
+        return (now - self.positioned_at).total_seconds()
+
+    def assess(
+        self, now: datetime, stale_after_s: float = 300.0, future_skew_s: float = 120.0
+    ) -> dict[str, Any]:
+        """JSON-ready view judged at `now`: age, staleness and every warning."""
+        warnings = list(self.warnings)
+        age = self.age_s(now)
+        stale = bool(age is not None and age > stale_after_s)
+        if stale:
+            warnings.append(
+                f"fix is {_duration(age or 0.0)} old (more than {_duration(stale_after_s)}): "
+                "ask the caller whether they are still there")
+        elif age is not None and age < -future_skew_s:
+            warnings.append(f"fix time is {_duration(-age)} in the future: check the phone's clock")
+        if self.has_location and self.positioning_method == "C":
+            warnings.append("cell-based position: the radius may be large")
+        return {
+            "kind": "aml",
+            "aml_version": self.version,
+            "location": ({"lat": self.lat, "lon": self.lon, "radius_m": self.radius_m}
+                         if self.has_location else None),
+            "lat": self.lat,
+            "lon": self.lon,
+            "radius_m": self.radius_m,
+            "no_location_reason": self.no_location_reason,
+            "positioned_at": self.positioned_at.isoformat() if self.positioned_at else None,
+            "call_at": self.call_at.isoformat() if self.call_at else None,
+            "age_s": round(age, 1) if age is not None else None,
+            "stale": stale,
+            "stale_after_s": stale_after_s,
+            "truncated": self.truncated,
+            "length": self.length,
+            "declared_length": self.declared_length,
+            "positioning_method": self.positioning_method,
+            "level_of_confidence": self.level_of_confidence,
+            "altitude_m": self.altitude_m,
+            "vertical_accuracy_m": self.vertical_accuracy_m,
+            "emergency_number": self.emergency_number,
+            "imei": self.imei,
+            "imsi": self.imsi,
+            "mcc": self.mcc,
+            "mnc": self.mnc,
+            "warnings": warnings,
+        }
+
+
+# The name of earlier releases.
+AmlLocation = AmlMessage
+
+
+def _duration(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _opt_float(value: str | None) -> float | None:
@@ -231,55 +335,181 @@ def _opt_float(value: str | None) -> float | None:
     return f if math.isfinite(f) and f >= 0 else None
 
 
+def _opt_signed(value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        f = float(value)
+    except ValueError:
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _opt_int(value: str | None, lo: int, hi: int) -> int | None:
     if value is None or value == "":
         return None
     try:
         n = int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "1e400"
         return None
     return n if lo <= n <= hi else None
 
 
-def _aml_time(value: str | None) -> str | None:
+def _aml_time(value: str | None, warnings: list[str]) -> datetime | None:
     if not value:
         return None
     try:
-        # AML "top" is the fix time in UTC as YYYYMMDDhhmmss.
-        return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC).isoformat()
+        return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
-        return value
+        warnings.append(f"top={value[:20]!r} is not a time (yyyyMMddHHmmss, UTC)")
+        return None
 
 
-def parse_aml(text: str) -> AmlLocation:
-    """Parse an AML SMS body (A"ML=1;lt=..;lg=..;rd=..;...) into an AmlLocation."""
-    if not isinstance(text, str) or not text.strip():
-        raise CoordinateError("empty AML message")
-    fields: dict[str, str] = {}
-    for chunk in text.strip().split(";"):
-        if "=" not in chunk:
-            continue  # stray text or a trailing ';'
-        key, _, value = chunk.partition("=")
-        fields[key.strip().lower()] = value.strip()
-    if "lt" not in fields or "lg" not in fields:
-        raise CoordinateError("AML message lacks lt/lg (no location fix)")
+def _coordinate(lat_text: str, lon_text: str, what: str) -> tuple[float, float]:
     try:
-        lat = float(fields["lt"])
-        lon = float(fields["lg"])
+        lat, lon = float(lat_text), float(lon_text)
     except ValueError as exc:
         raise CoordinateError(
-            f"AML lt/lg are not numbers: {fields['lt']!r}, {fields['lg']!r}"
+            f"AML {what} is not a pair of numbers: {lat_text[:20]!r}, {lon_text[:20]!r}"
         ) from exc
     if not valid_lat_lon(lat, lon):
         raise CoordinateError(f"AML location out of range: {lat}, {lon}")
-    pm = fields.get("pm") or None
-    return AmlLocation(
+    return lat, lon
+
+
+def looks_like_aml(text: str) -> bool:
+    """True for text that starts with an AML header (A"ML=1, A"ML=2, …)."""
+    return isinstance(text, str) and _AML_HEADER.match(text) is not None
+
+
+def _fields(text: str) -> tuple[dict[str, str], list[str]]:
+    fields: dict[str, str] = {}
+    order: list[str] = []
+    for chunk in text.split(";"):
+        if "=" not in chunk:
+            continue  # stray text or a trailing ';'
+        key, _, value = chunk.partition("=")
+        key = key.strip().lower()
+        if _AML_HEADER.match(chunk):
+            key = "aml"
+        fields[key] = value.strip()
+        order.append(key)
+    return fields, order
+
+
+def parse_aml(text: str) -> AmlMessage:
+    """Parse an AML SMS body (v1 ``lt``/``lg`` or v2 ``lo``) into an AmlMessage.
+
+    Raises CoordinateError only for text that is no AML at all or carries impossible
+    numbers; a message without a position is returned with ``no_location_reason``.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise CoordinateError("empty AML message")
+    body = text.strip()
+    fields, order = _fields(body)
+    if not fields:
+        raise CoordinateError("not an AML message (no key=value fields)")
+    header = _AML_HEADER.match(body)
+    version = int(header.group(1)) if header else None
+    warnings: list[str] = []
+    if version is not None and version not in (1, 2):
+        warnings.append(f"unknown AML version {version}: read as version 1")
+    v2 = version == 2 or (version is None and "lo" in fields and "lg" not in fields)
+
+    lat = lon = radius = None
+    reason: str | None = None
+    positioned_at: datetime | None = None
+    call_at: datetime | None = None
+    method: str | None = None
+    altitude = vertical = None
+    if v2:
+        et = _opt_int(fields.get("et"), 0, _MAX_EPOCH)
+        if et is not None:
+            call_at = datetime.fromtimestamp(et, UTC)
+        elif fields.get("et"):
+            warnings.append(f"et={fields['et'][:20]!r} is not an epoch time")
+        method = (fields.get("ls") or "").upper() or None
+        lo = fields.get("lo")
+        if not lo:
+            reason = "no lo= field: the phone sent no position"
+        else:
+            parts = [p.strip() for p in lo.split(",")]
+            if len(parts) < 2:
+                raise CoordinateError(f"AML lo={lo[:40]!r} is not lat,lon,accuracy")
+            lat, lon = _coordinate(parts[0], parts[1], "lo")
+            if len(parts) > 2:
+                acc = _opt_float(parts[2])
+                radius = acc if acc else None  # 0 means unknown
+            rel = _opt_signed(fields.get("lt"))
+            if rel is not None and abs(rel) > _MAX_FIX_OFFSET_S:
+                warnings.append(f"lt={fields['lt'][:20]!r} is not a plausible fix time")
+                rel = None
+            if rel is not None and call_at is not None:
+                positioned_at = call_at + timedelta(seconds=rel)
+        z = [p.strip() for p in (fields.get("lz") or "").split(",")]
+        if len(z) >= 1 and z[0]:
+            altitude = _opt_signed(z[0])
+        if len(z) >= 2:
+            vacc = _opt_float(z[1])
+            vertical = vacc if vacc else None
+    else:
+        method = (fields.get("pm") or "").upper() or None
+        positioned_at = _aml_time(fields.get("top"), warnings)
+        lt_text, lg_text = fields.get("lt"), fields.get("lg")
+        if method == "N":
+            reason = "pm=N: the phone had no position fix"
+        elif not lt_text or not lg_text:
+            reason = "no lt/lg fields: the phone sent no position"
+        else:
+            lat, lon = _coordinate(lt_text, lg_text, "lt/lg")
+        radius = _opt_float(fields.get("rd"))
+    if method == "N" and reason is None:
+        reason = "ls=N: the phone had no position fix"
+    if reason is None and lat == 0.0 and lon == 0.0:
+        reason = "position 0,0: the phone had no position fix"
+    if reason is not None:
+        lat = lon = radius = None
+
+    location_keys = ("lo",) if v2 else ("lt", "lg")
+    declared = _opt_int(fields.get("ml"), 0, 100_000)
+    length = len(body)
+    truncated: bool | None = None
+    if declared is None:
+        if header is not None:
+            # ml= is mandatory and comes last: without it the end of the SMS is missing.
+            truncated = True
+            warnings.append("message truncated: no ml= (message length) field, which comes "
+                            "last")
+            if order and order[-1] in location_keys and reason is None:
+                warnings.append("the location is the last field received and may be cut short")
+    elif length < declared - _ML_TOLERANCE:
+        truncated = True
+        warnings.append(f"message truncated: {length} characters received, ml={declared}")
+        if order and order[-1] in location_keys and reason is None:
+            warnings.append("the location is the last field received and may be cut short")
+    else:
+        truncated = False
+        if length > declared + _ML_TOLERANCE:
+            warnings.append(f"message is longer ({length}) than its ml={declared}")
+    return AmlMessage(
+        version=version,
         lat=lat,
         lon=lon,
-        radius_m=_opt_float(fields.get("rd")),
-        time=_aml_time(fields.get("top")),
+        radius_m=radius,
+        positioned_at=positioned_at,
+        call_at=call_at,
+        positioning_method=method,
+        level_of_confidence=_opt_int(fields.get("lc"), 0, 100),
         imei=fields.get("ei") or None,
         imsi=fields.get("si") or None,
-        level_of_confidence=_opt_int(fields.get("lc"), 0, 100),
-        positioning_method=pm.upper() if pm else None,
+        mcc=fields.get("mcc") or None,
+        mnc=fields.get("mnc") or None,
+        emergency_number=fields.get("en") or None,
+        altitude_m=altitude,
+        vertical_accuracy_m=vertical,
+        length=length,
+        declared_length=declared,
+        truncated=truncated,
+        no_location_reason=reason,
+        warnings=tuple(warnings),
     )

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INACTIVE_ORDER_STATES = frozenset({"declined", "unacknowledged"})
+INACTIVE_ORDER_STATES = frozenset({"declined", "unacknowledged", "reassigned"})
 
 
 class CenterError(Exception):
@@ -364,6 +364,10 @@ class OperatorPolicy:
             inc = self.center.update(t.id, {"category": truth}, t.operator)
             category = str(inc["category"])
             self.counts["corrected"] += 1
+        elif inc.get("unsure"):
+            # An unsure suggestion recommends nothing until someone confirms the category.
+            inc = self.center.update(t.id, {"category": category}, t.operator)
+            self.counts["confirmed"] += 1
         t.category = category
         if category == "non_emergency":
             self._close(t, "Diteruskan ke alur pengaduan / forwarded to the complaint flow")

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 # Timeline kinds that show an operator has decided what the call is.
-CLASSIFY_KINDS = frozenset({"category_overridden", "call_type", "priority_changed",
-                            "dispatched", "closed", "escalated"})
+CLASSIFY_KINDS = frozenset({"category_overridden", "category_confirmed", "call_type",
+                            "priority_changed", "dispatched", "closed", "escalated"})
 OPERATOR_KINDS = CLASSIFY_KINDS | {"note", "linked"}
 
 

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import field, incidents, units
+from dispatch.services import field, incidents, locations, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -107,6 +107,12 @@ def ack_by_radio(incident_id: int, order_id: str) -> Any:
     data = body() if request.get_data(cache=True) else {}
     return jsonify(field.acknowledge_by_radio(runtime(), incident_id, order_id[:64], data,
                                               current_user.actor()))
+@bp.post("/incidents/<int:incident_id>/reassign")
+@roles_required("operator")
+def reassign(incident_id: int) -> Any:
+    """Take a unit off a lower-priority incident and send it here."""
+    result = incidents.reassign_unit(runtime(), incident_id, body(), current_user.actor())
+    return jsonify(result), 201
 
 
 @bp.post("/incidents/<int:incident_id>/notes")
@@ -190,18 +196,5 @@ def city() -> Any:
 @bp.get("/geo/parse")
 @roles_required("operator")
 def parse_location() -> Any:
-    """Typed coordinates (decimal, DMS) or a pasted AML SMS → {kind, lat, lon, radius_m}."""
-    from geo.coords import CoordinateError, parse_aml, parse_coordinates
-
-    text = (request.args.get("text") or "").strip()[:1000]
-    if not text:
-        raise ValidationError("text is required", "text")
-    try:
-        if "ml=" in text.lower() and ("lt=" in text.lower() or "lg=" in text.lower()):
-            aml = parse_aml(text)
-            return jsonify({"kind": "aml", "lat": aml.lat, "lon": aml.lon, "radius_m": aml.radius_m,
-                            "time": aml.time, "positioning_method": aml.positioning_method})
-        lat, lon = parse_coordinates(text)
-    except CoordinateError as err:
-        raise ValidationError(str(err), "text") from None
-    return jsonify({"kind": "coordinates", "lat": lat, "lon": lon, "radius_m": None})
+    """Typed coordinates (decimal, DMS) or a pasted AML SMS → location, AML checks, place."""
+    return jsonify(locations.parse_location_text(runtime(), request.args.get("text")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UtcDateTime
@@ -89,6 +89,13 @@ class Incident(Base):
     first_on_scene_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(500))
+    # Calls that are real and locations that are true (0006_i10_call_rules).
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    handoff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    boundary_distance_m: Mapped[float | None] = mapped_column(Float)
+    no_recommendation_reason: Mapped[str | None] = mapped_column(String(32))
+    shortfall: Mapped[list[Any] | None] = mapped_column(JSON)
+    aml: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"

@@ -347,8 +347,10 @@ def _answer_order(
         order = s.get(Order, order_id)
         if order is None or (unit_id is not None and order.unit_id != unit_id):
             raise NotFound(f"unknown order {order_id!r} for unit {unit_id!r}", "order_id")
-        if order.state in ("acknowledged", "declined"):
-            return  # a repeated ack (QoS 1 may deliver twice); the first one counts
+        if order.state in ("acknowledged", "declined", "reassigned"):
+            # A repeated ack (QoS 1 may deliver twice; the first one counts), or one for
+            # an order the unit was taken off (reassigned to another incident).
+            return
         unit_id = order.unit_id
         inc = s.get(Incident, order.incident_id)
         assert inc is not None

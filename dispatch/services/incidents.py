@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from geo.cells import cell_of, cells_around, covers_radius
 
 from ..classify import classify
 from ..db.models import Incident, Order, TimelineEntry, Unit
+from ..domain import calls
 from ..domain.constants import CALL_TYPES, CATEGORIES, CHANNELS, PRIORITIES
 from ..domain.duplicates import DUPLICATE_CELL_DEG, OpenIncident, possible_duplicates
 from ..domain.events import (
@@ -28,7 +30,7 @@ from ..domain.events import (
     UnitStatusChanged,
 )
 from ..domain.unit_states import BUSY_STATUSES
-from . import complaints, validation
+from . import complaints, locations, shortfall, validation
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
 
@@ -85,6 +87,61 @@ def recommend_for(
     return [r.as_dict() for r in recs]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What intake or a refresh proposes: units, what is still missing, or why nothing."""
+
+    recommendations: list[dict[str, Any]]
+    shortfall: list[dict[str, Any]]
+    reason: str | None
+
+
+def _active_order_types(orders: list[dict[str, Any]]) -> list[str]:
+    return [o["unit_type"] for o in orders if o["state"] not in shortfall.INACTIVE_ORDER_STATES]
+
+
+def plan_for_incident(
+    rt: Runtime, *, lat: float, lon: float, category: str, priority: int, emergency: bool,
+    exercise: bool, unsure: bool, place: locations.Place, incident_id: int | None = None,
+    orders: list[dict[str, Any]] | None = None,
+) -> Plan:
+    """Recommendations and shortfall, unless the call is unsure or too far outside the city."""
+    reason = calls.no_recommendation_reason(emergency, unsure, place.outside,
+                                            place.boundary_distance_m, rt.call_rules)
+    if not emergency or reason is not None:
+        return Plan([], [], reason)
+    orders = orders or []
+    taken = tuple(o["unit_id"] for o in orders if o["state"] != "declined")
+    recs = recommend_for(rt, lat, lon, category, exclude=taken)
+    short = shortfall.compute_shortfall(
+        rt, lat, lon, rt.plan_for(category), recs, _active_order_types(orders), priority,
+        exercise, _local(rt, rt.clock.now()), incident_id=incident_id, exclude=taken)
+    return Plan(recs, short, None)
+
+
+def _place_of_row(inc: Incident) -> locations.Place:
+    return locations.Place(inc.kecamatan, inc.kelurahan, inc.outside_jurisdiction,
+                           inc.boundary_distance_m, inc.handoff)
+
+
+def recommendation_note(rt: Runtime, inc: Incident) -> str | None:
+    """Why an emergency has no recommendation, in words for the operator."""
+    if inc.no_recommendation_reason == calls.NO_REC_UNSURE:
+        limit = rt.call_rules.unsure_below
+        return ("Ragu — pastikan kategori dulu (keyakinan "
+                f"{inc.confidence:.0%} < {limit:.0%}) / Unsure, confirm the category first "
+                f"(confidence {inc.confidence:.0%} < {limit:.0%})")
+    if inc.no_recommendation_reason == calls.NO_REC_OUTSIDE:
+        km = (inc.boundary_distance_m or 0.0) / 1000.0
+        limit_km = rt.call_rules.recommend_within_m / 1000.0
+        who = inc.handoff or {}
+        to = f"{who.get('authority', '-')} ({who.get('contact', '-')})"
+        return (f"Di luar wilayah kota, {km:.1f} km dari batas (lebih dari {limit_km:g} km): "
+                f"serahkan ke {to} / Outside the city, {km:.1f} km from the boundary (more than "
+                f"{limit_km:g} km): hand off to {to}")
+    return None
+
+
 # Built once: intake runs this on every call, and building and ORM-compiling the
 # statement cost ten times its execution.
 _NEARBY = (
@@ -129,19 +186,49 @@ def _insert_incident(session: Session, values: dict[str, Any]) -> Incident:
     return inc
 
 
+def _is_unsure(rt: Runtime, suggestion: Any, category_given: bool) -> bool:
+    # The classifier may judge its own doubt too (same city key); either makes it unsure.
+    return calls.is_unsure(suggestion.confidence, category_given, rt.call_rules,
+                           getattr(suggestion, "unsure", None))
+
+
+def _located_step(place: locations.Place,
+                  aml: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    if place.outside:
+        who = place.handoff or {}
+        km = (place.boundary_distance_m or 0.0) / 1000.0
+        where = (f"di luar wilayah, {km:.1f} km dari batas → {who.get('authority')} / outside "
+                 f"the jurisdiction, {km:.1f} km from the boundary → {who.get('authority')}")
+    else:
+        where = (place.kecamatan or "-") + (f" / {place.kelurahan}" if place.kelurahan else "")
+    data: dict[str, Any] = {"kecamatan": place.kecamatan, "kelurahan": place.kelurahan,
+                            "outside_jurisdiction": place.outside,
+                            "distance_m": place.boundary_distance_m or 0.0,
+                            "handoff": place.handoff}
+    if aml is not None:
+        data["aml"] = aml
+        where += f" (AML v{aml.get('aml_version') or '?'}"
+        if aml.get("radius_m"):
+            where += f" ±{aml['radius_m']:.0f} m"
+        if aml.get("warnings"):
+            where += "; peringatan / warnings: " + "; ".join(aml["warnings"])
+        where += ")"
+    return f"Lokasi / Located: {where}", data
+
+
 def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
     """Take a new incident: validate, classify, locate, recommend, persist, announce."""
     if not isinstance(data, Mapping):
         raise ValidationError("body must be a JSON object", "body")
     description = validation.text(data, "description", required=True, max_len=4000)
-    lat, lon = validation.lat_lon(data)
+    where = locations.intake_location(rt, data)
+    lat, lon, radius = where.lat, where.lon, where.radius_m
     address = validation.text(data, "address", max_len=500)
     caller_phone = validation.phone(data, "caller_phone")
     channel = validation.choice(data, "channel", CHANNELS, default="call")
     call_type = validation.choice(data, "call_type", CALL_TYPES, default="genuine")
     category_override = validation.choice(data, "category", CATEGORIES)
     priority_override = validation.choice(data, "priority", PRIORITIES)
-    radius = validation.number(data, "location_radius_m", lo=0, hi=100_000)
     exercise = validation.boolean(data, "exercise", False)
     assert description is not None
 
@@ -155,8 +242,12 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
         priority = suggestion.priority
     else:
         priority = 4 if not emergency else 2
-    location = rt.districts.locate(lat, lon)
-    recommendations = recommend_for(rt, lat, lon, category) if emergency else []
+    unsure = _is_unsure(rt, suggestion, category_override is not None)
+    place = locations.place_of(rt, lat, lon)
+    plan = plan_for_incident(rt, lat=lat, lon=lon, category=category, priority=priority,
+                             emergency=emergency, exercise=exercise, unsure=unsure, place=place)
+    recommendations = plan.recommendations
+    aml = locations.aml_summary(where.aml)
     events: list[Event] = []
 
     with rt.session() as s:
@@ -172,38 +263,47 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             "call_type": call_type, "category": category, "priority": priority,
             "emergency": emergency, "confidence": suggestion.confidence,
             "cues": list(suggestion.cues), "suggested_category": suggestion.category,
-            "kecamatan": location.kecamatan, "kelurahan": location.kelurahan,
-            "outside_jurisdiction": location.outside_jurisdiction,
+            "kecamatan": place.kecamatan, "kelurahan": place.kelurahan,
+            "outside_jurisdiction": place.outside,
             "possible_duplicate_of": duplicates[0][0] if duplicates else None,
             "linked_to": None, "recommendations": recommendations, "complaint_ticket": None,
             "exercise": exercise, "created_by": actor.user_id, "first_dispatch_at": None,
             "first_on_scene_at": None, "closed_at": None, "outcome": None,
+            "unsure": unsure, "handoff": place.handoff,
+            "boundary_distance_m": place.boundary_distance_m,
+            "no_recommendation_reason": plan.reason, "shortfall": plan.shortfall, "aml": aml,
         }
         inc = _insert_incident(s, values)
+        classified = f"Klasifikasi / Classified: {suggestion.category} (P{suggestion.priority})"
+        if unsure:
+            classified += (f" — ragu, pastikan kategori / unsure, confirm the category "
+                           f"({suggestion.confidence:.0%} < {rt.call_rules.unsure_below:.0%})")
         steps: list[tuple[str, Actor, str, dict[str, Any]]] = [
             ("created", actor, "Kejadian diterima / Incident received",
              {"channel": channel, "call_type": call_type, "caller_phone": caller_phone}),
-            ("classified", SYSTEM,
-             f"Klasifikasi / Classified: {suggestion.category} (P{suggestion.priority})",
+            ("classified", SYSTEM, classified,
              {"category": suggestion.category, "priority": suggestion.priority,
-              "confidence": suggestion.confidence, "cues": list(suggestion.cues)}),
+              "confidence": suggestion.confidence, "cues": list(suggestion.cues),
+              "unsure": unsure}),
         ]
         if category_override and category_override != suggestion.category:
             steps.append(("category_overridden", actor,
                           f"Kategori diubah operator / Category set by operator: {category}",
                           {"category": category, "suggested": suggestion.category}))
-        where = location.kecamatan + (f" / {location.kelurahan}" if location.kelurahan else "")
-        if location.outside_jurisdiction:
-            where += " (di luar wilayah / outside jurisdiction)"
-        steps.append(("located", SYSTEM, f"Lokasi / Located: {where}",
-                      {"kecamatan": location.kecamatan, "kelurahan": location.kelurahan,
-                       "outside_jurisdiction": location.outside_jurisdiction,
-                       "distance_m": round(location.distance_m, 1)}))
+        located, located_data = _located_step(place, aml)
+        steps.append(("located", SYSTEM, located, located_data))
         if emergency:
-            steps.append(("recommended", SYSTEM,
-                          "Rekomendasi unit / Units recommended: "
-                          + (", ".join(r["unit_id"] for r in recommendations) or "-"),
-                          {"recommendations": recommendations}))
+            if plan.reason is not None:
+                message = ("Tidak ada rekomendasi / No recommendation: "
+                           + (recommendation_note(rt, inc) or plan.reason))
+            else:
+                message = ("Rekomendasi unit / Units recommended: "
+                           + (", ".join(r["unit_id"] for r in recommendations) or "-"))
+            steps.append(("recommended", SYSTEM, message,
+                          {"recommendations": recommendations, "reason": plan.reason}))
+            if plan.shortfall:
+                steps.append(("shortfall", SYSTEM, shortfall.describe(plan.shortfall),
+                              {"shortfall": plan.shortfall}))
         for dup_id, dist in duplicates:
             steps.append(("possible_duplicate", SYSTEM,
                           f"Kemungkinan duplikat / Possible duplicate of #{dup_id} ({dist:.0f} m)",
@@ -215,13 +315,13 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             for kind, who, message, data in steps
         ])
         complaint = None
-        if not emergency:
+        if calls.makes_ticket_at_intake(emergency, call_type, exercise, unsure):
             complaint = complaints.escalate_incident(s, rt, inc, actor)
         s.flush()
         result = incident_to_dict(s, rt, inc, with_timeline=False, orders=[],
                                   complaint=complaint)
         result["possible_duplicates"] = [{"id": d, "distance_m": round(m, 1)} for d, m in duplicates]
-        events.append(IncidentCreated(inc.id, category, priority, lat, lon, location.kecamatan,
+        events.append(IncidentCreated(inc.id, category, priority, lat, lon, place.kecamatan,
                                       exercise))
         if recommendations:
             events.append(UnitRecommended(inc.id, tuple(r["unit_id"] for r in recommendations)))
@@ -295,6 +395,13 @@ def incident_to_dict(
         "first_dispatch_at": inc.first_dispatch_at.isoformat() if inc.first_dispatch_at else None,
         "closed_at": inc.closed_at.isoformat() if inc.closed_at else None,
         "outcome": inc.outcome,
+        "unsure": bool(inc.unsure),
+        "handoff": inc.handoff,
+        "boundary_distance_m": inc.boundary_distance_m,
+        "no_recommendation_reason": inc.no_recommendation_reason,
+        "recommendation_note": recommendation_note(rt, inc),
+        "shortfall": inc.shortfall or [],
+        "aml": inc.aml,
     }
     if with_timeline:
         data["timeline"] = [
@@ -317,10 +424,14 @@ def get_incident(rt: Runtime, incident_id: int, fresh: bool = False) -> dict[str
     with rt.session() as s:
         inc = _get(s, incident_id)
         data = incident_to_dict(s, rt, inc)
+        place = _place_of_row(inc)
     if fresh and data["emergency"] and data["status"] != "closed":
-        taken = tuple(o["unit_id"] for o in data["orders"] if o["state"] not in ("declined",))
-        data["recommendations"] = recommend_for(rt, data["lat"], data["lon"], data["category"],
-                                                exclude=taken)
+        plan = plan_for_incident(
+            rt, lat=data["lat"], lon=data["lon"], category=data["category"],
+            priority=data["priority"], emergency=True, exercise=data["exercise"],
+            unsure=data["unsure"], place=place, incident_id=incident_id, orders=data["orders"])
+        data["recommendations"] = plan.recommendations
+        data["shortfall"] = plan.shortfall
     return data
 
 
@@ -358,6 +469,46 @@ def order_payload(inc: Incident, order_id: str, issued_at: datetime) -> dict[str
     return payload
 
 
+def _issue_order(
+    rt: Runtime, s: Session, inc: Incident, unit: Unit, actor: Actor, now: datetime,
+    events: list[Event], message: str | None = None, **extra: Any,
+) -> Order:
+    """One order for one unit (in the caller's transaction): unit dispatched, timeline, events."""
+    uid = unit.id
+    order_id = "ord_" + uuid.uuid4().hex[:16]
+    payload = order_payload(inc, order_id, now)
+    # A unit seen only by a position tracker cannot receive MQTT orders: the operator
+    # sends them by radio and confirms the answer.
+    state = rt.fleet.get(uid)
+    radio = state is not None and rt.fleet.orders_by_radio(state)
+    order = Order(
+        id=order_id, incident_id=inc.id, unit_id=uid, unit_type=unit.type,
+        state="sent", issued_at=now, issued_by=actor.user_id, send_count=1,
+        last_sent_at=now, payload=payload, channel="radio" if radio else "mqtt",
+    )
+    s.add(order)
+    previous = unit.status
+    unit.status = "dispatched"
+    unit.status_since = now
+    unit.current_incident_id = inc.id
+    text = message or f"Unit {uid} diberangkatkan / dispatched"
+    if radio:
+        text += " (perintah lewat radio / order by radio)"
+    add_timeline(s, inc, "dispatched", actor, text, now,
+                 unit_id=uid, unit_type=unit.type, order_id=order_id, channel=order.channel,
+                 **extra)
+    add_timeline(s, inc, "unit_status", actor,
+                 f"Unit {uid}: {previous} → dispatched", now,
+                 unit_id=uid, status="dispatched", previous=previous)
+    events.append(UnitDispatched(inc.id, uid, order_id, payload))
+    events.append(UnitStatusChanged(uid, "dispatched", previous, inc.id))
+    if inc.first_dispatch_at is None:
+        inc.first_dispatch_at = now
+    if inc.status == "open":
+        inc.status = "dispatched"
+    return order
+
+
 def dispatch_units(
     rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Actor
 ) -> dict[str, Any]:
@@ -393,40 +544,81 @@ def dispatch_units(
                 unit = s.get(Unit, uid)
                 if unit is None:
                     raise ValidationError(f"unknown unit {uid!r}", "unit_ids")
-                order_id = "ord_" + uuid.uuid4().hex[:16]
-                payload = order_payload(inc, order_id, now)
-                state = rt.fleet.get(uid)
-                radio = state is not None and rt.fleet.orders_by_radio(state)
-                order = Order(
-                    id=order_id, incident_id=inc.id, unit_id=uid, unit_type=unit.type,
-                    state="sent", issued_at=now, issued_by=actor.user_id, send_count=1,
-                    last_sent_at=now, payload=payload, channel="radio" if radio else "mqtt",
-                )
-                s.add(order)
-                orders.append(order)
-                previous = unit.status
-                unit.status = "dispatched"
-                unit.status_since = now
-                unit.current_incident_id = inc.id
-                add_timeline(s, inc, "dispatched", actor,
-                             f"Unit {uid} diberangkatkan / dispatched"
-                             + (" (perintah lewat radio / order by radio)" if radio else ""),
-                             now, unit_id=uid, unit_type=unit.type, order_id=order_id,
-                             channel=order.channel)
-                add_timeline(s, inc, "unit_status", actor,
-                             f"Unit {uid}: {previous} → dispatched", now,
-                             unit_id=uid, status="dispatched", previous=previous)
-                events.append(UnitDispatched(inc.id, uid, order_id, payload))
-                events.append(UnitStatusChanged(uid, "dispatched", previous, inc.id))
-            if inc.first_dispatch_at is None:
-                inc.first_dispatch_at = now
-            if inc.status == "open":
-                inc.status = "dispatched"
+                orders.append(_issue_order(rt, s, inc, unit, actor, now, events))
             s.flush()
             result = {"incident_id": inc.id, "orders": [order_to_dict(o) for o in orders]}
         for uid in unit_ids:
             rt.fleet.update(uid, status="dispatched", status_since=now.timestamp(),
                             incident_id=incident_id)
+    rt.bus.publish_all(events)
+    return result
+
+
+def reassign_unit(
+    rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Actor
+) -> dict[str, Any]:
+    """Take a unit off a lower-priority incident and send it here (both timelines record it)."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("body must be a JSON object", "body")
+    uid = validation.text(data, "unit_id", required=True, max_len=32)
+    expected = data.get("from_incident_id")
+    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
+        raise ValidationError("from_incident_id must be an incident id", "from_incident_id")
+    now = rt.clock.now()
+    events: list[Event] = []
+    with rt.dispatch_lock:
+        state = rt.fleet.get(uid or "")
+        if state is None:
+            raise ValidationError(f"unknown unit {uid!r}", "unit_id")
+        from_id = state.incident_id
+        if from_id is None:
+            raise Conflict(f"unit {uid} is not on another incident: dispatch it instead",
+                           "unit_id")
+        if expected is not None and expected != from_id:
+            raise Conflict(f"unit {uid} is now on incident #{from_id}, not #{expected}",
+                           "from_incident_id")
+        if from_id == incident_id:
+            raise Conflict(f"unit {uid} is already on incident #{incident_id}", "unit_id")
+        if state.status not in shortfall.REASSIGNABLE_STATUSES or not state.online:
+            raise Conflict(f"unit {uid} cannot be reassigned while {state.status}", "unit_id")
+        with rt.session() as s:
+            inc = _get(s, incident_id)
+            if inc.status == "closed":
+                raise Conflict(f"incident {incident_id} is closed", "incident")
+            old = _get(s, from_id)
+            busy = calls.BusyUnit(uid or "", state.type, old.id, old.priority, old.exercise, 0.0)
+            if old.status != "closed" and not calls.may_take_from(inc.priority, inc.exercise,
+                                                                   busy):
+                raise Conflict(
+                    f"incident #{old.id} (P{old.priority}) is not of lower priority than "
+                    f"#{inc.id} (P{inc.priority})", "unit_id")
+            unit = s.get(Unit, uid)
+            if unit is None:
+                raise ValidationError(f"unknown unit {uid!r}", "unit_id")
+            for order in s.scalars(select(Order).where(
+                    Order.unit_id == uid, Order.incident_id == old.id,
+                    Order.cleared_at.is_(None))):
+                if order.state != "declined":
+                    order.state = "reassigned"
+                order.cleared_at = now
+            add_timeline(s, old, "unit_reassigned", actor,
+                         f"Unit {uid} dialihkan ke #{inc.id} (P{inc.priority}) / reassigned to "
+                         f"#{inc.id} (P{inc.priority})", now,
+                         unit_id=uid, to_incident_id=inc.id, to_priority=inc.priority,
+                         previous=state.status)
+            order = _issue_order(
+                rt, s, inc, unit, actor, now, events,
+                message=(f"Unit {uid} dialihkan dari #{old.id} (P{old.priority}) dan "
+                         f"diberangkatkan / reassigned from #{old.id} (P{old.priority}) and "
+                         "dispatched"),
+                reassigned_from=old.id)
+            s.flush()
+            result = {"incident_id": inc.id, "from_incident_id": old.id,
+                      "orders": [order_to_dict(order)]}
+        rt.fleet.update(uid or "", status="dispatched", status_since=now.timestamp(),
+                        incident_id=incident_id)
+    events.append(IncidentUpdated(from_id, "unit_reassigned",
+                                  {"unit_id": uid, "to_incident_id": incident_id}))
     rt.bus.publish_all(events)
     return result
 
@@ -444,30 +636,58 @@ def add_note(rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Acto
     return out
 
 
+def _replan(rt: Runtime, s: Session, inc: Incident) -> None:
+    """Recompute recommendations and shortfall after the category changed or was confirmed."""
+    orders = [order_to_dict(o) for o in s.scalars(select(Order).where(Order.incident_id == inc.id))]
+    plan = plan_for_incident(
+        rt, lat=inc.lat, lon=inc.lon, category=inc.category, priority=inc.priority,
+        emergency=inc.emergency, exercise=inc.exercise, unsure=inc.unsure,
+        place=_place_of_row(inc), incident_id=inc.id, orders=orders)
+    inc.recommendations = plan.recommendations
+    inc.shortfall = plan.shortfall
+    inc.no_recommendation_reason = plan.reason
+
+
 def update_incident(
     rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Actor
 ) -> dict[str, Any]:
-    """Operator changes: category, priority, call type, address (each one a timeline entry)."""
+    """Operator changes: category, priority, call type, address (each one a timeline entry).
+
+    A category given for an unsure incident confirms it (even the suggested one). With
+    `close: true` a ghost or prank call type (or information with an `answer`) also closes
+    the incident in the same action.
+    """
     if not isinstance(data, Mapping):
         raise ValidationError("body must be a JSON object", "body")
     category = validation.choice(data, "category", CATEGORIES)
     priority = validation.choice(data, "priority", PRIORITIES)
     call_type = validation.choice(data, "call_type", CALL_TYPES)
     address = validation.text(data, "address", max_len=500)
+    close = validation.boolean(data, "close", False)
+    if close and call_type not in calls.CALL_TYPE_OUTCOMES:
+        raise ValidationError("close: true needs call_type ghost, prank or information",
+                              "close")
+    if close:
+        _close_fields(call_type, data)  # checked before anything changes
     now = rt.clock.now()
     with rt.session() as s:
         inc = _get(s, incident_id)
         if inc.status == "closed":
             raise Conflict(f"incident {incident_id} is closed", "incident")
+        replan = False
         if category and category != inc.category:
             add_timeline(s, inc, "category_overridden", actor,
                          f"Kategori / Category: {inc.category} → {category}", now,
                          category=category, previous=inc.category)
             inc.category = category
             inc.emergency = category != "non_emergency"
-            inc.recommendations = (
-                recommend_for(rt, inc.lat, inc.lon, category) if inc.emergency else []
-            )
+            replan = True
+        if category and inc.unsure:
+            inc.unsure = False
+            add_timeline(s, inc, "category_confirmed", actor,
+                         f"Kategori dipastikan / Category confirmed: {category}", now,
+                         category=category)
+            replan = True
         if priority and priority != inc.priority:
             add_timeline(s, inc, "priority_changed", actor,
                          f"Prioritas / Priority: P{inc.priority} → P{priority}", now,
@@ -480,17 +700,74 @@ def update_incident(
         if address and address != inc.address:
             add_timeline(s, inc, "note", actor, f"Alamat / Address: {address}", now)
             inc.address = address
+        if replan:
+            _replan(rt, s, inc)
         s.flush()
         out = incident_to_dict(s, rt, inc)
     rt.bus.publish(IncidentUpdated(incident_id, "updated", {}))
+    if close:
+        return close_incident(rt, incident_id, {**data, "outcome": call_type}, actor)
     return out
+
+
+def _close_fields(outcome: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The extra fields a coded outcome needs (an answer for an information call)."""
+    if outcome == "information":
+        answer = validation.text(data, "answer", max_len=2000)
+        if not answer:
+            raise ValidationError("an information call is closed with the answer given "
+                                  "(answer)", "answer")
+        return {"answer": answer}
+    if outcome == calls.HANDOFF_OUTCOME:
+        return {"authority": validation.text(data, "authority", max_len=200),
+                "contact": validation.text(data, "contact", max_len=200),
+                "note": validation.text(data, "note", max_len=1000)}
+    return {}
+
+
+def _close_outcome_steps(
+    s: Session, rt: Runtime, inc: Incident, outcome: str, extra: dict[str, Any], actor: Actor,
+    now: datetime,
+) -> str:
+    """Timeline entries of a coded outcome; returns the closing message."""
+    if outcome in calls.CALL_TYPE_OUTCOMES and inc.call_type != outcome:
+        add_timeline(s, inc, "call_type", actor, f"Jenis panggilan / Call type: {outcome}", now,
+                     call_type=outcome, previous=inc.call_type)
+        inc.call_type = outcome
+    if outcome == "information":
+        add_timeline(s, inc, "answered", actor,
+                     f"Informasi diberikan / Information given: {extra['answer']}", now,
+                     answer=extra["answer"])
+        return "Ditutup: informasi diberikan / Closed: information given"
+    if outcome == "prank":
+        return "Ditutup: panggilan iseng / Closed: prank call"
+    if outcome == "ghost":
+        return "Ditutup: panggilan kosong / Closed: ghost (silent) call"
+    if outcome == calls.HANDOFF_OUTCOME:
+        default = inc.handoff or rt.call_rules.fallback or {}
+        authority = extra.get("authority") or default.get("authority")
+        contact = extra.get("contact") or default.get("contact")
+        if not authority:
+            raise ValidationError("authority: who takes the call over?", "authority")
+        add_timeline(s, inc, "handed_off", actor,
+                     f"Diserahkan ke / Handed off to {authority}"
+                     + (f" ({contact})" if contact else "")
+                     + (f": {extra['note']}" if extra.get("note") else ""),
+                     now, authority=authority, contact=contact, note=extra.get("note"))
+        return (f"Ditutup: diserahkan ke {authority} / Closed: handed off to {authority}")
+    return f"Ditutup / Closed: {outcome}"
 
 
 def close_incident(
     rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Actor
 ) -> dict[str, Any]:
-    """Close with an outcome; units still on it are released to available."""
+    """Close with an outcome; units still on it are released to available.
+
+    Coded outcomes: `prank` and `ghost` (the call type is set too), `information` (with
+    the `answer` given) and `handoff` (to `authority`, by default the incident's hand-off).
+    """
     outcome = validation.text(data, "outcome", required=True, max_len=500)
+    extra = _close_fields(outcome, data)
     link_to = data.get("link_to")
     if link_to is not None and (isinstance(link_to, bool) or not isinstance(link_to, int)):
         raise ValidationError("link_to must be an incident id", "link_to")
@@ -523,11 +800,11 @@ def close_incident(
             for order in s.scalars(select(Order).where(Order.incident_id == inc.id)):
                 if order.cleared_at is None:
                     order.cleared_at = now
+            message = _close_outcome_steps(s, rt, inc, outcome or "", extra, actor, now)
             inc.status = "closed"
             inc.closed_at = now
             inc.outcome = outcome
-            add_timeline(s, inc, "closed", actor, f"Ditutup / Closed: {outcome}", now,
-                         outcome=outcome)
+            add_timeline(s, inc, "closed", actor, message, now, outcome=outcome)
             s.flush()
             out = incident_to_dict(s, rt, inc)
         for uid in released:
@@ -549,6 +826,9 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
         inc = _get(s, incident_id)
         if inc.complaint_ticket:
             raise Conflict(f"incident {incident_id} already has ticket {inc.complaint_ticket}")
+        refusal = calls.ticket_refusal(inc.call_type, inc.exercise)
+        if refusal is not None:
+            raise Conflict(refusal, "exercise" if inc.exercise else "call_type")
         if inc.category != "non_emergency":
             add_timeline(s, inc, "category_overridden", actor,
                          f"Kategori / Category: {inc.category} → non_emergency", now,
@@ -556,6 +836,10 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
             inc.category = "non_emergency"
             inc.emergency = False
             inc.priority = 4
+        # The operator has decided what this is: nothing left to confirm or to fill.
+        inc.unsure = False
+        inc.no_recommendation_reason = None
+        inc.shortfall = []
         ticket = complaints.escalate_incident(s, rt, inc, actor)
         if ticket is None:
             raise Conflict("the complaint flow is not available", "complaint")

@@ -35,6 +35,7 @@ function buildSkeleton(id) {
     el('div', { class: 'd-head' }, el('h2', { id: 'd-title' }, `#${id}`), el('span', { id: 'd-status' })),
     el('div', { id: 'd-info', class: 'd-info' }),
     el('div', { id: 'd-dup' }),
+    el('div', { id: 'd-unsure' }),
     el('div', { class: 'd-edit' },
       el('label', {}, t('category'), select('d-category', CONFIG.categories, '', 'cat.')),
       el('label', {}, t('priority'), select('d-priority', CONFIG.priorities, '')),
@@ -42,6 +43,7 @@ function buildSkeleton(id) {
       el('button', { type: 'button', id: 'd-save', class: 'small', onclick: saveEdits }, t('save'))),
     el('h3', {}, t('recommendations')),
     el('div', { id: 'd-recs' }),
+    el('div', { id: 'd-shortfall' }),
     el('div', { class: 'actions' },
       el('button', { type: 'button', id: 'dispatch-plan', class: 'primary', onclick: () => dispatchPlan() },
         `${t('dispatchPlan')} (F4)`),
@@ -56,6 +58,13 @@ function buildSkeleton(id) {
     el('form', { id: 'close-form', class: 'inline-form', onsubmit: closeIncident },
       el('input', { id: 'outcome', placeholder: t('outcomePlaceholder'), maxlength: 500 }),
       el('button', { type: 'submit', class: 'small danger', id: 'close-btn' }, t('close'))),
+    el('div', { class: 'actions outcomes', id: 'd-outcomes' },
+      el('button', { type: 'button', id: 'close-prank', class: 'small danger', onclick: () => closeAs('prank') }, t('closePrank')),
+      el('button', { type: 'button', id: 'close-ghost', class: 'small danger', onclick: () => closeAs('ghost') }, t('closeGhost')),
+      el('button', { type: 'button', id: 'handoff-btn', class: 'small', onclick: handOff }, t('handOff'))),
+    el('form', { id: 'answer-form', class: 'inline-form', onsubmit: answerAndClose },
+      el('input', { id: 'answer-text', placeholder: t('answerPlaceholder'), maxlength: 2000 }),
+      el('button', { type: 'submit', class: 'small', id: 'answer-btn' }, t('answerClose'))),
     el('div', { class: 'actions' },
       el('button', { type: 'button', id: 'escalate-btn', class: 'ghost small', onclick: escalate }, t('escalate'))),
     el('h3', {}, t('timeline')),
@@ -75,8 +84,15 @@ function render(inc) {
     el('p', { class: 'd-desc', id: 'd-desc' }, inc.description || ''),
     row(t('address'), inc.address),
     row(t('caller'), inc.caller_phone ? `${inc.caller_phone} · ${inc.channel}` : inc.channel),
-    row(t('district'), [inc.kecamatan, inc.kelurahan].filter(Boolean).join(' / ')
-      + (inc.outside_jurisdiction ? ` (${t('outside')})` : '')),
+    row(t('district'), inc.outside_jurisdiction ? t('outside')
+      : [inc.kecamatan, inc.kelurahan].filter(Boolean).join(' / ')),
+    inc.handoff ? el('div', { id: 'd-handoff', class: 'handoff' },
+      el('span', { class: 'muted' }, `${t('handoffTo')}: `),
+      el('strong', {}, inc.handoff.authority), ` · ${inc.handoff.contact}`,
+      inc.handoff.approximate ? el('span', { class: 'muted' }, ` (${t('approximate')})`) : null) : null,
+    inc.aml && inc.aml.warnings && inc.aml.warnings.length
+      ? el('div', { id: 'd-aml', class: 'aml-warn' }, el('span', { class: 'muted' }, `${t('amlChecks')}: `),
+        inc.aml.warnings.join('; ')) : null,
     row(t('callType'), t('ct.' + inc.call_type)),
     inc.cues && inc.cues.length ? row(t('cues'), inc.cues.join(', ')) : null,
     inc.complaint ? row(t('complaint'), inc.complaint.ticket || JSON.stringify(inc.complaint)) : null,
@@ -93,19 +109,110 @@ function render(inc) {
   } else {
     dup.className = '';
   }
+  renderUnsure(inc);
   renderRecs(inc);
+  renderShortfall(inc);
   renderOrders(inc);
   renderTimeline(inc);
   const closed = inc.status === 'closed';
-  for (const id of ['dispatch-selected', 'close-btn', 'd-save']) $(id).disabled = closed;
-  $('escalate-btn').disabled = closed || Boolean(inc.complaint);
+  for (const id of ['dispatch-selected', 'close-btn', 'd-save', 'close-prank', 'close-ghost',
+    'handoff-btn', 'answer-btn']) $(id).disabled = closed;
+  $('handoff-btn').textContent = inc.handoff ? t('handOffTo', { authority: inc.handoff.authority }) : t('handOff');
+  // Exercises and pretend calls never become complaint tickets.
+  $('escalate-btn').disabled = closed || Boolean(inc.complaint) || inc.exercise
+    || ['ghost', 'prank', 'information'].includes(inc.call_type);
+}
+
+function renderUnsure(inc) {
+  const box = clear($('d-unsure'));
+  if (!inc.unsure || inc.status === 'closed') { box.className = ''; return; }
+  box.className = 'unsure';
+  const pick = select('unsure-category', CONFIG.categories, inc.category, 'cat.');
+  box.append(el('strong', { id: 'unsure-prompt' }, t('unsurePrompt')), ' ',
+    el('span', { class: 'muted' }, `${t('confidence')} ${Math.round((inc.confidence || 0) * 100)}%`), ' ',
+    pick, ' ',
+    el('button', { type: 'button', id: 'unsure-confirm', class: 'small primary', onclick: () => confirmCategory(pick.value) },
+      t('confirmCategory')));
+}
+
+async function confirmCategory(category) {
+  if (!current) return;
+  try {
+    render(await patch(`/api/v1/incidents/${current.id}`, { category }));
+    msg(t('categoryConfirmed'));
+    onChanged(current.id);
+    await refresh();
+  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+}
+
+function noRecText(inc) {
+  if (inc.no_recommendation_reason === 'unsure') return t('unsurePrompt');
+  if (inc.no_recommendation_reason === 'outside_jurisdiction') {
+    return t('noRecOutside', {
+      km: ((inc.boundary_distance_m || 0) / 1000).toFixed(1),
+      authority: (inc.handoff && inc.handoff.authority) || '-',
+    });
+  }
+  return inc.emergency ? t('noRecommendations') : t('cat.non_emergency');
+}
+
+function renderShortfall(inc) {
+  const box = clear($('d-shortfall'));
+  const gaps = inc.status === 'closed' ? [] : (inc.shortfall || []);
+  box.className = gaps.length ? 'shortfall' : '';
+  if (!gaps.length) return;
+  box.append(el('h3', {}, t('shortfall')));
+  for (const g of gaps) {
+    const list = el('ul', { class: 'offers' });
+    for (const o of g.offers || []) list.append(offerItem(o));
+    if (!(g.offers || []).length) list.append(el('li', { class: 'muted' }, t('noOffers')));
+    box.append(el('div', { class: 'gap', dataset: { unitType: g.unit_type, missing: g.missing } },
+      el('strong', {}, t('shortfallGap', { n: g.missing, type: t('type.' + g.unit_type) })), list));
+  }
+}
+
+function offerItem(o) {
+  const eta = o.eta_s !== undefined ? el('span', { class: 'muted' }, ` ${t('eta')} ${fmtDuration(o.eta_s)}`) : null;
+  if (o.kind === 'reassign') {
+    return el('li', { class: 'offer offer-reassign' },
+      el('button', { type: 'button', class: 'small', dataset: { unitId: o.unit_id, kind: 'reassign' }, onclick: () => reassign(o) },
+        t('offerReassign', { unit: o.unit_id, id: o.from_incident_id, p: o.from_priority })), eta);
+  }
+  if (o.kind === 'substitute') {
+    return el('li', { class: 'offer offer-substitute' },
+      el('button', { type: 'button', class: 'small', dataset: { unitId: o.unit_id, kind: 'substitute' }, onclick: () => dispatchUnits([o.unit_id]) },
+        t('offerSubstitute', { unit: o.unit_id, type: t('type.' + o.unit_type) })), eta);
+  }
+  return el('li', { class: 'offer offer-aid' },
+    el('span', {}, `${t('offerAid')}: `), el('strong', {}, o.authority), ` · ${o.contact} `,
+    el('button', { type: 'button', class: 'small ghost', dataset: { kind: 'mutual_aid' }, onclick: () => logAid(o) }, t('logAid')));
+}
+
+async function reassign(o) {
+  if (!current) return;
+  try {
+    await post(`/api/v1/incidents/${current.id}/reassign`, { unit_id: o.unit_id, from_incident_id: o.from_incident_id });
+    msg(t('reassigned', { unit: o.unit_id, id: o.from_incident_id }));
+  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+  await refresh();
+  onChanged(currentId);
+  onChanged(o.from_incident_id);
+}
+
+async function logAid(o) {
+  if (!current) return;
+  try {
+    await post(`/api/v1/incidents/${current.id}/notes`, { text: t('aidNote', { authority: o.authority, contact: o.contact }) });
+    msg(t('aidLogged', { authority: o.authority }));
+    await refresh();
+  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
 }
 
 /** Recommendations not yet covered by a live order of the same type (the rest of the plan). */
 export function planStillNeeded(inc) {
   const active = {};
   for (const o of inc.orders || []) {
-    if (o.state !== 'declined' && o.state !== 'unacknowledged') {
+    if (o.state !== 'declined' && o.state !== 'unacknowledged' && o.state !== 'reassigned') {
       active[o.unit_type] = (active[o.unit_type] || 0) + 1;
     }
   }
@@ -121,8 +228,9 @@ function renderRecs(inc) {
   const box = clear($('d-recs'));
   const recs = inc.recommendations || [];
   if (!recs.length) {
-    box.append(el('p', { class: 'muted' }, inc.emergency ? t('noRecommendations') : t('cat.non_emergency')));
-    $('dispatch-plan').disabled = true;
+    box.append(el('p', { class: inc.no_recommendation_reason ? 'no-recs warn' : 'muted', id: 'no-recs',
+      dataset: { reason: inc.no_recommendation_reason || '' } }, noRecText(inc)));
+    $('dispatch-plan').disabled = inc.status === 'closed';
     return;
   }
   const { needed } = planStillNeeded(inc);
@@ -138,9 +246,12 @@ function renderRecs(inc) {
       el('td', { class: 'muted' }, fmtDistance(r.distance_m)),
       el('td', { class: 'muted rec-note' }, r.assumed_at_station ? t('assumedAtStation') : '')));
   }
-  if (!needed.length) box.append(el('p', { class: 'muted', id: 'plan-complete' }, t('planComplete')));
+  if (!needed.length && !(inc.shortfall || []).length) {
+    box.append(el('p', { class: 'muted', id: 'plan-complete' }, t('planComplete')));
+  }
   box.append(table);
-  $('dispatch-plan').disabled = !needed.length || inc.status === 'closed';
+  // Never disabled while open: F4 or a click always answers, even when nothing is left to send.
+  $('dispatch-plan').disabled = inc.status === 'closed';
 }
 
 // Orders still waiting for an answer; the operator may record one heard on the radio.
@@ -215,20 +326,47 @@ export async function refresh() {
 export function shownId() { return currentId; }
 
 async function dispatchUnits(unitIds) {
-  if (!current || !unitIds.length) return;
+  if (!current || !unitIds.length) return false;
+  let ok = true;
   try {
     await post(`/api/v1/incidents/${current.id}/dispatch`, { unit_ids: unitIds });
     msg(t('dispatched', { units: unitIds.join(', ') }));
   } catch (e) {
+    ok = false;
     msg(`${t('error')}: ${e.message}`, true);
   }
   await refresh();
   onChanged(currentId);
+  return ok;
+}
+
+function focusFirst(selector) {
+  const node = document.querySelector(selector);
+  if (node) node.focus();
+}
+
+/** Why F4 sends nothing (more), in words: it never does nothing silently. */
+function explainPlan(inc, sent) {
+  const prefix = sent.length ? `${t('dispatched', { units: sent.join(', ') })} — ` : '';
+  if (inc.status === 'closed') return msg(t('incidentClosed'), true);
+  if (inc.unsure) { msg(prefix + t('unsurePrompt'), true); focusFirst('#unsure-category'); return null; }
+  if (inc.no_recommendation_reason) return msg(prefix + noRecText(inc), true);
+  if ((inc.shortfall || []).length) {
+    const missing = inc.shortfall.map((g) => t('shortfallGap', { n: g.missing, type: t('type.' + g.unit_type) }));
+    msg(prefix + `${t('shortfallMsg')}: ${missing.join(', ')}`, true);
+    focusFirst('#d-shortfall button');
+    return null;
+  }
+  if (sent.length) return null; // the dispatch message stands
+  if ((inc.orders || []).length && !planStillNeeded(inc).needed.length) return msg(t('planComplete'));
+  return msg(t('noRecommendations'), true);
 }
 
 export async function dispatchPlan() {
   if (!current) return;
-  await dispatchUnits(planStillNeeded(current).needed.map((r) => r.unit_id));
+  const ids = planStillNeeded(current).needed.map((r) => r.unit_id);
+  if (current.status !== 'closed' && ids.length && !(await dispatchUnits(ids))) return;
+  if (current) explainPlan(current, current.status === 'closed' ? [] : ids);
 }
 
 async function dispatchSelected() {
@@ -270,6 +408,32 @@ async function closeIncident(ev) {
     $('outcome').value = '';
     onChanged(current.id);
   } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+}
+
+async function closeWith(body) {
+  if (!current) return;
+  try {
+    render(await post(`/api/v1/incidents/${current.id}/close`, body));
+    msg(t('closedAs', { outcome: t('outcome.' + body.outcome) }));
+    onChanged(current.id);
+  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+}
+
+function closeAs(outcome) {
+  return closeWith({ outcome });
+}
+
+function handOff() {
+  return closeWith({ outcome: 'handoff' });
+}
+
+async function answerAndClose(ev) {
+  ev.preventDefault();
+  const answer = $('answer-text').value.trim();
+  if (!current) return;
+  if (!answer) { $('answer-text').focus(); msg(t('answerNeeded'), true); return; }
+  await closeWith({ outcome: 'information', answer });
+  $('answer-text').value = '';
 }
 
 async function escalate() {

@@ -1,16 +1,42 @@
 // The intake panel: caller, channel, location (map click, coordinates, AML), description with
 // the live classification, overrides, call type.
 import { get, post } from './api.js';
-import { clear, debounce, el, t } from './dom.js';
+import { clear, debounce, el, fmtDuration, t } from './dom.js';
 import { clearPick, setPick } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 let location_ = null; // {lat, lon, radius}
+let parsed = null; // the last /geo/parse answer for the text in #coords (AML checks, place)
 let onCreated = () => {};
+
+function parseNotes(r) {
+  // What the operator must know about a pasted location before trusting it.
+  const notes = [];
+  if (!r) return notes;
+  if (r.stale) notes.push(el('span', { class: 'flag flag-bad', id: 'aml-stale' }, t('amlStale', { age: fmtDuration(r.age_s || 0) })));
+  if (r.truncated) notes.push(el('span', { class: 'flag flag-bad', id: 'aml-truncated' }, t('amlTruncated')));
+  if (r.outside_jurisdiction && r.handoff) {
+    notes.push(el('span', { class: 'flag flag-wait', id: 'loc-outside' }, t('outsideHandoff', { authority: r.handoff.authority })));
+  }
+  return notes;
+}
+
+function amlWithoutFix() {
+  return Boolean(parsed && parsed.kind === 'aml' && !parsed.location);
+}
 
 function showLocation() {
   const box = $('location');
   clear(box);
+  delete box.dataset.noLocation;
+  if (!location_ && amlWithoutFix()) {
+    // pm=N or 0,0: the phone had no fix. Never a point at 0,0: ask the caller.
+    box.className = 'location bad';
+    box.dataset.noLocation = '1';
+    box.append(el('strong', { id: 'aml-no-location' }, t('amlNoLocation')), ' ',
+      el('span', { class: 'muted' }, parsed.no_location_reason || ''));
+    return;
+  }
   if (!location_) {
     box.className = 'location muted';
     box.textContent = t('noLocation');
@@ -19,6 +45,8 @@ function showLocation() {
   box.className = 'location ok';
   const label = location_.radius ? t('amlLocation', { r: Math.round(location_.radius) }) : t('locationSet');
   box.append(el('strong', {}, label), ' ', `${location_.lat.toFixed(5)}, ${location_.lon.toFixed(5)}`);
+  const notes = parseNotes(parsed);
+  if (notes.length) box.append(el('div', { class: 'loc-notes' }, ...notes));
 }
 
 export function setLocation(lat, lon, radius) {
@@ -32,8 +60,12 @@ async function parseCoords() {
   if (!text) return;
   try {
     const r = await get(`/api/v1/geo/parse?text=${encodeURIComponent(text)}`);
-    setLocation(r.lat, r.lon, r.radius_m);
+    if ($('coords').value.trim() !== text) return;
+    parsed = Object.assign(r, { text });
+    if (r.location) setLocation(r.location.lat, r.location.lon, r.location.radius_m);
+    else { location_ = null; clearPick(); showLocation(); }
   } catch (_e) {
+    parsed = null;
     const box = $('location');
     box.className = 'location bad';
     box.textContent = t('coordsInvalid');
@@ -96,6 +128,7 @@ async function suggest() {
 function resetForm() {
   $('intake-form').reset();
   location_ = null;
+  parsed = null;
   clearPick();
   showLocation();
   clear($('suggestion'));
@@ -108,7 +141,11 @@ async function submit(ev) {
   msg.className = 'msg';
   msg.textContent = '';
   const description = $('description').value.trim();
-  if (!location_) { msg.className = 'msg bad'; msg.textContent = t('noLocation'); return; }
+  if (!location_) {
+    msg.className = 'msg bad';
+    msg.textContent = amlWithoutFix() ? t('amlNoLocation') : t('noLocation');
+    return;
+  }
   if (!description) { $('description').focus(); return; }
   const body = {
     description,
@@ -124,6 +161,8 @@ async function submit(ev) {
   if ($('category').value) body.category = $('category').value;
   if ($('priority').value) body.priority = Number($('priority').value);
   if (location_.radius) body.location_radius_m = location_.radius;
+  // The AML text goes along so the incident keeps its checks (age, truncation, no fix).
+  if (parsed && parsed.kind === 'aml' && parsed.text === $('coords').value.trim()) body.aml = parsed.text;
   const btn = $('create-btn');
   btn.disabled = true;
   try {

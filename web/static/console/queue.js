@@ -89,6 +89,9 @@ export function renderQueue() {
     el('div', { class: 'q-flags' },
       el('span', { class: `ist ist-${inc.status}` }, t('ist.' + inc.status)),
       inc.call_type !== 'genuine' ? el('span', { class: 'flag flag-wait' }, t('ct.' + inc.call_type)) : null,
+      inc.unsure ? el('span', { class: 'flag flag-wait flag-unsure' }, t('flagUnsure')) : null,
+      inc.outside_jurisdiction ? el('span', { class: 'flag flag-wait flag-outside' }, t('flagOutside')) : null,
+      (inc.shortfall || []).length ? el('span', { class: 'flag flag-bad flag-short' }, t('flagShort')) : null,
       ...orderFlags(inc)));
     if (inc.possible_duplicate_of && !inc.linked_to) {
       row.append(el('div', { class: 'dup' },
