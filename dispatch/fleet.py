@@ -43,6 +43,7 @@ class UnitState:
     source: str = "station"  # station (parked at home, no tracker), mqtt, owntracks
     online: bool = True
     incident_id: int | None = None
+    simulated: bool = False  # a training unit: exercise incidents only
 
 
 class Fleet:
@@ -93,9 +94,14 @@ class Fleet:
         )
 
     def nearest_available(
-        self, unit_type: str, lat: float, lon: float, limit: int, now: float | None = None
+        self, unit_type: str, lat: float, lon: float, limit: int, now: float | None = None,
+        simulated: bool = False,
     ) -> list[tuple[Candidate, float]]:
-        """Up to `limit` recommendable units of a type, nearest first."""
+        """Up to `limit` recommendable units of a type, nearest first.
+
+        `simulated` picks the side of the training wall: real units for real incidents,
+        simulated ones for exercises, never a mix.
+        """
         now = self._now() if now is None else now
         out: list[tuple[Candidate, float]] = []
         with self._lock:
@@ -104,7 +110,8 @@ class Fleet:
                 return out
             units = self._units
             for key, dist in index.nearest(
-                lat, lon, predicate=lambda k: self.is_recommendable(units[k], now)
+                lat, lon, predicate=lambda k: units[k].simulated == simulated
+                and self.is_recommendable(units[k], now)
             ):
                 u = units[key]
                 out.append((Candidate(u.id, u.type, u.station, u.lat, u.lon), dist))  # type: ignore[arg-type]
@@ -112,9 +119,9 @@ class Fleet:
                     break
         return out
 
-    def view(self, now: float | None = None) -> FleetAt:
-        """A FleetView for a policy, pinned to one instant."""
-        return FleetAt(self, self._now() if now is None else now)
+    def view(self, now: float | None = None, simulated: bool = False) -> FleetAt:
+        """A FleetView for a policy, pinned to one instant (and to real or simulated units)."""
+        return FleetAt(self, self._now() if now is None else now, simulated)
 
     # -- writing -------------------------------------------------------------
     def upsert(self, unit: UnitState) -> None:
@@ -187,9 +194,11 @@ class FleetAt:
 
     fleet: Fleet
     now: float
+    simulated: bool = False
 
     def nearest_available(
         self, unit_type: str, lat: float, lon: float, limit: int
     ) -> list[tuple[Candidate, float]]:
-        """Delegate with the pinned time."""
-        return self.fleet.nearest_available(unit_type, lat, lon, limit, now=self.now)
+        """Delegate with the pinned time and side (real or simulated units)."""
+        return self.fleet.nearest_available(unit_type, lat, lon, limit, now=self.now,
+                                            simulated=self.simulated)

@@ -72,15 +72,20 @@ def _local(rt: Runtime, at: datetime) -> datetime:
 
 
 def recommend_for(
-    rt: Runtime, lat: float, lon: float, category: str, exclude: tuple[str, ...] = ()
+    rt: Runtime, lat: float, lon: float, category: str, exclude: tuple[str, ...] = (),
+    exercise: bool = False,
 ) -> list[dict[str, Any]]:
-    """Fill the category's response plan from the live fleet, now."""
+    """Fill the category's response plan from the live fleet, now.
+
+    An exercise is filled from simulated units only, a real incident from real units only.
+    """
     plan = rt.plan_for(category)
     if not plan:
         return []
     now = rt.clock.now()
     recs = rt.policy.recommend(
-        lat, lon, plan, rt.fleet.view(now.timestamp()), when=_local(rt, now), exclude=exclude
+        lat, lon, plan, rt.fleet.view(now.timestamp(), simulated=exercise),
+        when=_local(rt, now), exclude=exclude,
     )
     return [r.as_dict() for r in recs]
 
@@ -156,7 +161,7 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
     else:
         priority = 4 if not emergency else 2
     location = rt.districts.locate(lat, lon)
-    recommendations = recommend_for(rt, lat, lon, category) if emergency else []
+    recommendations = recommend_for(rt, lat, lon, category, exercise=exercise) if emergency else []
     events: list[Event] = []
 
     with rt.session() as s:
@@ -319,7 +324,7 @@ def get_incident(rt: Runtime, incident_id: int, fresh: bool = False) -> dict[str
     if fresh and data["emergency"] and data["status"] != "closed":
         taken = tuple(o["unit_id"] for o in data["orders"] if o["state"] not in ("declined",))
         data["recommendations"] = recommend_for(rt, data["lat"], data["lon"], data["category"],
-                                                exclude=taken)
+                                                exclude=taken, exercise=bool(data["exercise"]))
     return data
 
 
@@ -357,6 +362,23 @@ def order_payload(inc: Incident, order_id: str, issued_at: datetime) -> dict[str
     return payload
 
 
+def check_training_wall(incident_id: int, exercise: bool, units: list[Any]) -> None:
+    """Refuse (409) a real unit for an exercise, or a simulated unit for a real incident."""
+    for unit in units:
+        if unit is None:
+            continue
+        if unit.simulated and not exercise:
+            raise Conflict(
+                f"Unit {unit.id} adalah unit latihan (simulasi) dan tidak boleh dikirim ke "
+                f"kejadian nyata #{incident_id} / unit {unit.id} is a simulated (training) unit "
+                f"and cannot be sent to real incident #{incident_id}", "unit_ids")
+        if exercise and not unit.simulated:
+            raise Conflict(
+                f"Kejadian #{incident_id} adalah LATIHAN: hanya unit latihan yang boleh dikirim; "
+                f"{unit.id} adalah unit nyata / incident #{incident_id} is an EXERCISE: only "
+                f"simulated units may be sent, and {unit.id} is a real unit", "unit_ids")
+
+
 def dispatch_units(
     rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Actor
 ) -> dict[str, Any]:
@@ -387,6 +409,7 @@ def dispatch_units(
             inc = _get(s, incident_id)
             if inc.status == "closed":
                 raise Conflict(f"incident {incident_id} is closed", "incident")
+            check_training_wall(inc.id, inc.exercise, [rt.fleet.get(uid) for uid in unit_ids])
             orders = []
             for uid in unit_ids:
                 unit = s.get(Unit, uid)
@@ -461,7 +484,8 @@ def update_incident(
             inc.category = category
             inc.emergency = category != "non_emergency"
             inc.recommendations = (
-                recommend_for(rt, inc.lat, inc.lon, category) if inc.emergency else []
+                recommend_for(rt, inc.lat, inc.lon, category, exercise=inc.exercise)
+                if inc.emergency else []
             )
         if priority and priority != inc.priority:
             add_timeline(s, inc, "priority_changed", actor,
