@@ -117,4 +117,9 @@ def js_strings() -> dict[str, str]:
         "outside": _("outside jurisdiction"),
         "sessionExpired": _("Session expired — please log in again"),
         "complaint": _("Complaint"),
+        # training: the label reads the same in both languages, so nobody mistakes it
+        "exercise": _("LATIHAN / EXERCISE"),
+        "exerciseBanner": _("Exercise incident: simulated units only, not a real emergency"),
+        "exerciseQueue": _("Exercise running: {n} exercise incidents in the queue"),
+        "simulatedUnit": _("training unit"),
     }
