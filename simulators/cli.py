@@ -246,8 +246,10 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     if not mqtt_url:
         print("siaga112 simulate fleet: give --mqtt URL (or set SIAGA_MQTT_URL)", file=sys.stderr)
         return 2
+    # Not an exercise: it plays the crews of the city pack's own units (as the demo does),
+    # for a broker or gateway under load; it creates no incidents.
     sc = Scenario(name="fleet", duration_s=parse_duration(args.duration) if args.duration
-                  else 365 * 86400.0, drain_s=0.0)
+                  else 365 * 86400.0, drain_s=0.0, exercise=False)
     fc = sc.fleet
     if args.decline_rate is not None:
         fc.decline_rate = args.decline_rate

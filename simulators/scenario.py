@@ -402,6 +402,12 @@ def run_remote(sc: Scenario, opts: RunOptions, stop: Callable[[], bool] | None =
     from dispatch.citypack import load_city_pack
 
     city = load_city_pack(sc.city)
+    if sc.exercise and not opts.api and opts.mqtt and opts.with_fleet:
+        # Without the API there are no simulated units to drive: the crews would be the
+        # server's real units, and an exercise never moves a real unit.
+        raise ValueError("an exercise against a server needs --api URL --token T (it brings "
+                         "its own simulated units); to play the real fleet's crews alone, use "
+                         "`siaga112 simulate fleet`")
     sched = RealtimeScheduler(opts.speed or 1.0, start=datetime.now().astimezone())
     center: Center | None = None
     if opts.api:

@@ -112,3 +112,12 @@ def test_incidents_dry_run_is_a_valid_replay_file(
     f.write_text(out, encoding="utf-8")
     data = read_file(f)
     assert data.skipped == 0 and len(data.rows) == len(out.splitlines()) > 5
+
+
+def test_an_exercise_needs_the_api_to_bring_its_own_units(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With only a broker, the crews would be the server's real units: refused before any
+    # connection is made.
+    assert cli.main(["scenario", "kediri-day", "--mqtt", "mqtt://127.0.0.1:9", "--quiet"]) == 2
+    assert "needs --api" in capsys.readouterr().err

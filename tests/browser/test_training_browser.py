@@ -68,7 +68,7 @@ def test_exercise_is_labelled_everywhere_and_leaves_with_its_units(
     expect(card).to_have_count(0)
     expect(page.locator("#exercise-banner")).to_be_hidden()
     expect(marker).to_have_count(0)
-    expect(page.locator(".unit.simulated")).to_have_count(0)
+    expect(page.locator(".unit.simulated[data-unit-id]")).to_have_count(0)
     expect(real_card).to_be_visible()
     assert not page.page_errors, page.page_errors
     assert not [p for p in problems if "Content Security Policy" in p], problems
