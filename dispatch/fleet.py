@@ -51,6 +51,7 @@ class UnitState:
     fix_ts: float | None = None  # the shown fix's own time; None: never reported
     fix_flag: str | None = None  # the rule that fix broke on arrival (domain.fixes.FIX_FLAGS)
     trusted_at_station: bool = False  # the city pack vouches for it at its station
+    simulated: bool = False  # a training unit: exercise incidents only
 
 
 class Fleet:
@@ -139,9 +140,14 @@ class Fleet:
         return bool(unit.tracker) and unit.tracker.startswith(POSITION_ONLY_TRACKERS)  # type: ignore[union-attr]
 
     def nearest_available(
-        self, unit_type: str, lat: float, lon: float, limit: int, now: float | None = None
+        self, unit_type: str, lat: float, lon: float, limit: int, now: float | None = None,
+        simulated: bool = False,
     ) -> list[tuple[Candidate, float]]:
-        """Up to `limit` recommendable units of a type, nearest first."""
+        """Up to `limit` recommendable units of a type, nearest first.
+
+        `simulated` picks the side of the training wall: real units for real incidents,
+        simulated ones for exercises, never a mix.
+        """
         now = self._now() if now is None else now
         out: list[tuple[Candidate, float]] = []
         with self._lock:
@@ -150,7 +156,8 @@ class Fleet:
                 return out
             units = self._units
             for key, dist in index.nearest(
-                lat, lon, predicate=lambda k: self.is_recommendable(units[k], now)
+                lat, lon, predicate=lambda k: units[k].simulated == simulated
+                and self.is_recommendable(units[k], now)
             ):
                 u = units[key]
                 out.append((Candidate(u.id, u.type, u.station, u.lat, u.lon,  # type: ignore[arg-type]
@@ -159,9 +166,9 @@ class Fleet:
                     break
         return out
 
-    def view(self, now: float | None = None) -> FleetAt:
-        """A FleetView for a policy, pinned to one instant."""
-        return FleetAt(self, self._now() if now is None else now)
+    def view(self, now: float | None = None, simulated: bool = False) -> FleetAt:
+        """A FleetView for a policy, pinned to one instant (and to real or simulated units)."""
+        return FleetAt(self, self._now() if now is None else now, simulated)
 
     # -- writing -------------------------------------------------------------
     def upsert(self, unit: UnitState) -> None:
@@ -243,9 +250,11 @@ class FleetAt:
 
     fleet: Fleet
     now: float
+    simulated: bool = False
 
     def nearest_available(
         self, unit_type: str, lat: float, lon: float, limit: int
     ) -> list[tuple[Candidate, float]]:
-        """Delegate with the pinned time."""
-        return self.fleet.nearest_available(unit_type, lat, lon, limit, now=self.now)
+        """Delegate with the pinned time and side (real or simulated units)."""
+        return self.fleet.nearest_available(unit_type, lat, lon, limit, now=self.now,
+                                            simulated=self.simulated)

@@ -156,6 +156,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         except Conflict:
             accounts.set_password(rt, username, password)
     _attach_background(rt, demo=True)
+    # The broker's port is chosen at start: say where it is, for field clients and simulators.
+    gateway = rt.extensions.get("mqtt_gateway")
+    print(f"Broker MQTT / MQTT broker: {getattr(gateway, 'public_url', None)} "
+          f"(prefix {rt.settings.mqtt_prefix!r}; `siaga112 simulate … --api URL --token T` "
+          "finds it by itself)", flush=True)
     print("Akun demo / demo accounts (hanya untuk demo / demo only):")
     for username, password, role, _opd in DEMO_ACCOUNTS:
         print(f"  {role:<10} {username} / {password}")

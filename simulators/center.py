@@ -142,6 +142,24 @@ class ServiceCenter:
         """check_order_timeouts: in production a timer does this."""
         self.field.check_order_timeouts(self.rt)
 
+    def exercise_units(self, operator: str) -> list[dict[str, Any]]:
+        """training.provision_units: the run's simulated units, available at their stations."""
+        from dispatch.services import training
+
+        now = self.rt.clock.time()
+        states = self._call(lambda: [self.rt.fleet.as_dict(u, now) for u in
+                                     training.provision_units(self.rt, self.actor(operator))])
+        return states  # type: ignore[return-value]
+
+    def end_exercise(self, incident_ids: list[int], unit_ids: list[str],
+                     operator: str) -> dict[str, Any]:
+        """training.end_exercise: close the run's incidents, take its units out of service."""
+        from dispatch.services import training
+
+        return self._call(training.end_exercise, self.rt,
+                          {"incident_ids": incident_ids, "unit_ids": unit_ids},
+                          self.actor(operator))
+
 
 class HttpCenter:
     """The HTTP API of a running server (``/api/v1``), as one token's user."""
@@ -198,6 +216,20 @@ class HttpCenter:
     def units(self) -> list[dict[str, Any]]:
         """GET /api/v1/units"""
         return self.request("GET", "/api/v1/units")  # type: ignore[no-any-return]
+
+    def system(self) -> dict[str, Any]:
+        """GET /api/v1/system (supervisor): among others, the broker the server's units use."""
+        return self.request("GET", "/api/v1/system")  # type: ignore[no-any-return]
+
+    def exercise_units(self, operator: str) -> list[dict[str, Any]]:
+        """POST /api/v1/exercise/units (supervisor)"""
+        return self.request("POST", "/api/v1/exercise/units", {})  # type: ignore[no-any-return]
+
+    def end_exercise(self, incident_ids: list[int], unit_ids: list[str],
+                     operator: str) -> dict[str, Any]:
+        """POST /api/v1/exercise/end (supervisor)"""
+        return self.request("POST", "/api/v1/exercise/end",  # type: ignore[no-any-return]
+                            {"incident_ids": incident_ids, "unit_ids": unit_ids})
 
     def tick(self) -> None:
         """Nothing: a running server has its own timers."""

@@ -12,14 +12,17 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from .center import CenterError
 from .generator import IncidentGenerator, StreamConfig, parse_duration
 from .scenario import RunOptions, Scenario, load_scenario, print_summary, run_in_process, run_remote
 
 TARGET_HELP = (
     "Tanpa --api/--mqtt simulasi berjalan di dalam proses (database sementara, jam virtual) / "
     "without --api/--mqtt the run is in-process (temporary database, virtual clock). "
-    "Dengan server berjalan / against a running server: --api URL --token T (incidents over HTTP) "
-    "and --mqtt URL (the fleet as MQTT clients)."
+    "Dengan server berjalan / against a running server: --api URL --token T (incidents over HTTP; "
+    "a supervisor or admin token, since an exercise brings its own simulated units) and the "
+    "fleet as MQTT clients on the broker the server reports (GET /api/v1/system), or on "
+    "--mqtt URL."
 )
 SPEED_HELP = (
     "in-process: run at most this many times real time (default: as fast as possible); "
@@ -45,13 +48,15 @@ def _target_args(p: argparse.ArgumentParser, fleet_only: bool = False) -> None:
         g.add_argument("--token", default=os.environ.get("SIAGA_API_TOKEN"),
                        help="API token (siaga112 tokens create NAME); env SIAGA_API_TOKEN")
     g.add_argument("--mqtt", default=None, help="broker URL for the simulated fleet, e.g. "
-                   "mqtt://127.0.0.1:1883 (default for 'fleet': $SIAGA_MQTT_URL)")
+                   "mqtt://127.0.0.1:1883 (default with --api: the broker the server reports; "
+                   "for 'fleet': $SIAGA_MQTT_URL)")
     if not fleet_only:
         g.add_argument("--database-url", default=None,
                        help="in-process: write to this database instead of a temporary SQLite "
                        "file (exercise incidents only)")
-    g.add_argument("--mqtt-prefix", default=os.environ.get("SIAGA_MQTT_PREFIX", "siaga"),
-                   help="topic prefix (default: $SIAGA_MQTT_PREFIX or siaga)")
+    g.add_argument("--mqtt-prefix", default=os.environ.get("SIAGA_MQTT_PREFIX") or None,
+                   help="topic prefix (default: $SIAGA_MQTT_PREFIX, else the server's, else "
+                   "siaga)")
     p.add_argument("--speed", type=_speed, default=None, help=SPEED_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.add_argument("--report-dir", default=None,
@@ -147,7 +152,13 @@ def _run(sc: Scenario, opts: RunOptions) -> int:
         print("siaga112 simulate: --database-url is for in-process runs, not with --api",
               file=sys.stderr)
         return 2
-    summary = run_remote(sc, opts) if (opts.api or opts.mqtt) else run_in_process(sc, opts)
+    try:
+        summary = run_remote(sc, opts) if (opts.api or opts.mqtt) else run_in_process(sc, opts)
+    except CenterError as err:
+        hint = (" (an exercise creates simulated units: use a supervisor or admin token)"
+                if err.status == 403 else "")
+        print(f"siaga112 simulate: the server refused: {err}{hint}", file=sys.stderr)
+        return 2
     print_summary(summary, sys.stdout)
     return 0
 
@@ -204,17 +215,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 1 if data.skipped else 0
     if not data.rows:
         return 1
-    speed = args.speed or 1.0
-    calls = data.calls(speed)
+    sc, opts = replay_plan(data, args)
+    return _run(sc, opts)
+
+
+def replay_plan(data: Any, args: argparse.Namespace) -> tuple[Scenario, RunOptions]:
+    """The scenario and options of a replay: calls at their recorded offsets, paced by --speed.
+
+    The simulated time between two calls is their recorded gap. In-process the virtual
+    clock starts at the file's first time and --speed caps it at N× real time (none: as
+    fast as possible); against a server the scheduler runs N× real time, so the wall time
+    between two calls is the gap / N.
+    """
+    calls = data.calls()
     span = calls[-1].t if calls else 0.0
     sc = Scenario(name=f"replay:{args.file}", duration_s=span + 1.0)
+    remote = bool(args.api or args.mqtt)
+    if not remote and data.rows:
+        sc.start = data.rows[0].when.isoformat()
     sc.operators.auto_dispatch = bool(args.auto_dispatch or not args.api)
     opts = _options(args)
     opts.calls = calls
-    # The replay factor already compressed the times; the run itself is then real time
-    # against a server, or as fast as possible in-process.
-    opts.speed = 1.0 if (args.api or args.mqtt) else None
-    return _run(sc, opts)
+    opts.speed = args.speed if args.speed is not None else (1.0 if remote else None)
+    return sc, opts
 
 
 def cmd_fleet(args: argparse.Namespace) -> int:
@@ -223,8 +246,10 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     if not mqtt_url:
         print("siaga112 simulate fleet: give --mqtt URL (or set SIAGA_MQTT_URL)", file=sys.stderr)
         return 2
+    # Not an exercise: it plays the crews of the city pack's own units (as the demo does),
+    # for a broker or gateway under load; it creates no incidents.
     sc = Scenario(name="fleet", duration_s=parse_duration(args.duration) if args.duration
-                  else 365 * 86400.0, drain_s=0.0)
+                  else 365 * 86400.0, drain_s=0.0, exercise=False)
     fc = sc.fleet
     if args.decline_rate is not None:
         fc.decline_rate = args.decline_rate
@@ -242,7 +267,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     fc.stations_down = tuple(args.station_down)
     fc.owntracks = args.owntracks
     opts = RunOptions(speed=args.speed, mqtt=mqtt_url, progress=not args.quiet,
-                      mqtt_prefix=args.mqtt_prefix)
+                      mqtt_prefix=args.mqtt_prefix or "siaga")
     stopping = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -265,8 +290,6 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     if args.trainees:
         sc.operators.auto_dispatch = False
     opts = _options(args)
-    if args.api and not args.mqtt and not args.trainees:
-        print("note: no --mqtt: incidents only, no simulated fleet", file=sys.stderr)
     return _run(sc, opts)
 
 

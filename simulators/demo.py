@@ -84,7 +84,9 @@ class DemoSimulation:
 
     def start(self) -> None:
         """Connect the fleet, schedule the first day of calls, run in a daemon thread."""
-        units = [(u.id, u.type, u.station) for u in self.rt.fleet.all()]
+        # The city pack's units are the demo's real fleet (its calls are real incidents);
+        # simulated units belong to exercises (`simulate scenario --api`) and are left alone.
+        units = [(u.id, u.type, u.station) for u in self.rt.fleet.all() if not u.simulated]
         url = self.rt.extensions.get("mqtt_url")
         if url:
             port = MqttFleetPort(url, [u[0] for u in units], prefix=self.rt.settings.mqtt_prefix,

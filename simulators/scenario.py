@@ -292,8 +292,31 @@ class RunOptions:
     calls: list[GeneratedCall] | None = None  # replay: these instead of the generator
     with_fleet: bool = True
     out: TextIO | None = None
-    mqtt_prefix: str = "siaga"
+    mqtt_prefix: str | None = None  # None: the server's (GET /api/v1/system), else "siaga"
     client_prefix: str = "sim"
+
+
+def _exercise_units(center: Any, sc: Scenario, operator: str) -> list[tuple[str, str, str | None]]:
+    """The run's simulated units (created or reset by the center), as the fleet needs them."""
+    from dispatch.services.training import simulated_id
+
+    units = [(str(u["id"]), str(u["type"]), u.get("station"))
+             for u in center.exercise_units(operator)]
+    # A scenario names the city's units (units_down: [POL-02]); its fleet drives their twins.
+    sc.fleet.units_down = tuple(dict.fromkeys(
+        [*sc.fleet.units_down, *(simulated_id(u) for u in sc.fleet.units_down)]))
+    return units
+
+
+def _end_exercise(center: Any, policy: OperatorPolicy, units: list[tuple[str, str, str | None]],
+                  operator: str) -> dict[str, Any]:
+    """Close what the run left open (marked as ended) and take its simulated units out of service."""
+    try:
+        return center.end_exercise(sorted(policy.tracked), [u[0] for u in units],  # type: ignore[no-any-return]
+                                   operator)
+    except CenterError as err:
+        policy.errors.append(f"end of exercise: {err}")
+        return {"error": str(err)}
 
 
 def run_in_process(sc: Scenario, opts: RunOptions) -> dict[str, Any]:
@@ -314,13 +337,20 @@ def run_in_process(sc: Scenario, opts: RunOptions) -> dict[str, Any]:
     clock = ManualClock(start)
     rt = Runtime(Settings(database_url=url, secret_key=secrets.token_hex(16), city=sc.city),
                  clock=clock, city=city)
+    sched = VirtualScheduler(clock, opts.speed)
+    center = ServiceCenter(rt)
+    policy = OperatorPolicy(sched, center, city, sc.operators, exercise=sc.exercise,
+                            seed=sc.seed + 1)
+    trainer = sc.operators.names[0]
+    units: list[tuple[str, str, str | None]] = []
+    cleaned = False
     try:
-        sched = VirtualScheduler(clock, opts.speed)
-        center = ServiceCenter(rt)
-        policy = OperatorPolicy(sched, center, city, sc.operators, exercise=sc.exercise,
-                                seed=sc.seed + 1)
+        # Exercises use simulated units only; a run that is not an exercise drives the
+        # city's own units (the demo's case, and a load test of a fresh database).
+        units = (_exercise_units(center, sc, trainer) if sc.exercise
+                 else [(u.id, u.type, u.station) for u in city.fleet])
         fleet = FleetSim(sched, ServiceFleetPort(rt), city, sc.fleet, router=rt.router,
-                         on_incident_cleared=policy.on_cleared)
+                         units=units, on_incident_cleared=policy.on_cleared)
         detach = attach_bus_orders(rt, fleet)
         fleet.start(sc.duration_s)
         calls = opts.calls if opts.calls is not None else list(
@@ -344,10 +374,14 @@ def run_in_process(sc: Scenario, opts: RunOptions) -> dict[str, Any]:
         summary["mode"] = "in-process"
         summary["database_url"] = url if tmp is None else "(temporary)"
         summary["step_errors"] = sched.errors
+        ours = {u[0] for u in units}
         summary["units_available_at_end"] = sum(
-            1 for u in rt.fleet.all() if u.status == "available")
-        summary["units_total"] = len(rt.fleet)
+            1 for u in rt.fleet.all() if u.id in ours and u.status == "available")
+        summary["units_total"] = len(ours)
         summary["first_incident_id"] = min(policy.tracked) if policy.tracked else None
+        if sc.exercise:
+            summary["cleanup"] = _end_exercise(center, policy, units, trainer)
+            cleaned = True
         if opts.report_dir:
             from .scoring import Targets, write_report
 
@@ -355,6 +389,8 @@ def run_in_process(sc: Scenario, opts: RunOptions) -> dict[str, Any]:
                 opts.report_dir, incidents, Targets.from_city(city.settings, sc.scoring))
         return summary
     finally:
+        if sc.exercise and not cleaned and (policy.tracked or units):
+            _end_exercise(center, policy, units, trainer)
         rt.stop()
         if tmp is not None:
             tmp.cleanup()
@@ -366,6 +402,12 @@ def run_remote(sc: Scenario, opts: RunOptions, stop: Callable[[], bool] | None =
     from dispatch.citypack import load_city_pack
 
     city = load_city_pack(sc.city)
+    if sc.exercise and not opts.api and opts.mqtt and opts.with_fleet:
+        # Without the API there are no simulated units to drive: the crews would be the
+        # server's real units, and an exercise never moves a real unit.
+        raise ValueError("an exercise against a server needs --api URL --token T (it brings "
+                         "its own simulated units); to play the real fleet's crews alone, use "
+                         "`siaga112 simulate fleet`")
     sched = RealtimeScheduler(opts.speed or 1.0, start=datetime.now().astimezone())
     center: Center | None = None
     if opts.api:
@@ -376,77 +418,133 @@ def run_remote(sc: Scenario, opts: RunOptions, stop: Callable[[], bool] | None =
                             exercise=sc.exercise, seed=sc.seed + 1)
     fleet = None
     port = None
-    if opts.mqtt and opts.with_fleet:
-        units = [(u.id, u.type, u.station) for u in city.fleet]
-        if isinstance(center, HttpCenter):
-            try:
-                units = [(str(u["id"]), str(u["type"]), u.get("station"))
-                         for u in center.units()]
-            except CenterError as err:
-                log.warning("could not list units (%s); using the city pack's fleet", err)
-        port = MqttFleetPort(opts.mqtt, [u[0] for u in units], prefix=opts.mqtt_prefix,
-                             owntracks=sc.fleet.owntracks, client_prefix=opts.client_prefix)
-        fleet = FleetSim(sched, port, city, sc.fleet, units=units,
-                         on_incident_cleared=policy.on_cleared)
-        port.on_order = fleet.on_order
-        port.connect()
-        fleet.start(sc.duration_s)
-    if center is not None:
-        calls = opts.calls if opts.calls is not None else list(
-            IncidentGenerator(_districts(city), sc.streams, seed=sc.seed,
-                              timezone=city.timezone).calls(sched.start, sc.duration_s))
-        _schedule_calls(sched, calls, policy)
-    prog = Progress(total_s=sc.duration_s, start=sched.start, enabled=opts.progress)
-    prog.line_for = _progress_line(policy, fleet)
-    if on_ready is not None:
-        on_ready(sched)
+    mqtt_url, prefix = opts.mqtt, opts.mqtt_prefix
+    if isinstance(center, HttpCenter) and opts.with_fleet and (mqtt_url is None or prefix is None):
+        found = discover_broker(center)
+        if mqtt_url is None and found.get("url"):
+            mqtt_url = str(found["url"])
+            log.info("broker of %s: %s", opts.api, mqtt_url)
+        if prefix is None and found.get("prefix"):
+            prefix = str(found["prefix"])
+    prefix = prefix or "siaga"
+    trainer = sc.operators.names[0]
+    units: list[tuple[str, str, str | None]] = []
+    cleanup: dict[str, Any] | None = None
+    server_units: dict[str, int] | None = None
+    incidents: list[dict[str, Any]] = []
     wall0 = time.monotonic()
     try:
-        sched.run(sc.duration_s, stop=stop, progress=prog)
-        if center is not None and not sched.stopped and not (stop and stop()):
-            sched.run(sc.duration_s + sc.drain_s, progress=prog, stop=lambda: (
-                policy.open_count() == 0 and (fleet is None or fleet.idle())) or bool(
-                stop and stop()))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        prog.done()
-        server_units: dict[str, int] | None = None
+        if mqtt_url and opts.with_fleet:
+            if isinstance(center, HttpCenter) and sc.exercise:
+                # Never the server's real fleet: the exercise gets simulated twins of it.
+                units = _exercise_units(center, sc, trainer)
+            else:
+                units = [(u.id, u.type, u.station) for u in city.fleet]
+            port = MqttFleetPort(mqtt_url, [u[0] for u in units], prefix=prefix,
+                                 owntracks=sc.fleet.owntracks, client_prefix=opts.client_prefix)
+            fleet = FleetSim(sched, port, city, sc.fleet, units=units,
+                             on_incident_cleared=policy.on_cleared)
+            port.on_order = fleet.on_order
+            port.connect()
+            fleet.start(sc.duration_s)
+        elif center is not None:
+            log.warning("no broker (--mqtt, or the server's own): incidents only, no fleet")
+        if center is not None:
+            calls = opts.calls if opts.calls is not None else list(
+                IncidentGenerator(_districts(city), sc.streams, seed=sc.seed,
+                                  timezone=city.timezone).calls(sched.start, sc.duration_s))
+            _schedule_calls(sched, calls, policy)
+        prog = Progress(total_s=sc.duration_s, start=sched.start, enabled=opts.progress)
+        prog.line_for = _progress_line(policy, fleet)
+        if on_ready is not None:
+            on_ready(sched)
+        wall0 = time.monotonic()
+        try:
+            sched.run(sc.duration_s, stop=stop, progress=prog)
+            if center is not None and not sched.stopped and not (stop and stop()):
+                sched.run(sc.duration_s + sc.drain_s, progress=prog, stop=lambda: (
+                    policy.open_count() == 0 and (fleet is None or fleet.idle())) or bool(
+                    stop and stop()))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            prog.done()
         if isinstance(center, HttpCenter):
-            # What the server thinks of the fleet before our clients go offline. An idle
-            # fleet's last "available" messages may still be on their way through the
-            # broker: give the server a moment to apply them before taking the picture.
-            try:
-                settle_until = time.monotonic() + (5.0 if fleet is not None and fleet.idle()
-                                                   else 0.0)
-                while True:
-                    server_units = dict(Counter(str(u.get("status")) for u in center.units()))
-                    if set(server_units) <= {"available"} or time.monotonic() >= settle_until:
-                        break
-                    time.sleep(0.1)
-            except (CenterError, OSError) as err:
-                policy.errors.append(f"units at end: {err}")
+            server_units = _server_units(center, fleet, units, policy)
+            for i in sorted(policy.tracked):
+                try:
+                    incidents.append(center.get(i))
+                except CenterError as err:
+                    policy.errors.append(f"incident {i}: {err}")
+    finally:
         if port is not None:
             port.close()
+        # Whatever happened, nothing of the exercise stays in the real queue or on the map.
+        if isinstance(center, HttpCenter) and sc.exercise and (policy.tracked or units):
+            if port is not None:
+                # Our clients said "offline" on the way out: let the server apply that
+                # first, or it would overwrite the "out of service" the clean-up sets.
+                _await_offline(center, {u[0] for u in units})
+            cleanup = _end_exercise(center, policy, units, trainer)
     wall = time.monotonic() - wall0
-    incidents = []
-    if center is not None:
-        for i in sorted(policy.tracked):
-            try:
-                incidents.append(center.get(i))
-            except CenterError as err:
-                policy.errors.append(f"incident {i}: {err}")
     summary = summarize(incidents, policy, fleet, sched.now_s(), wall)
     summary["scenario"] = sc.name
     summary["mode"] = "remote"
     summary["step_errors"] = sched.errors
     summary["server_unit_status_at_end"] = server_units
+    summary["mqtt_url"] = mqtt_url
+    summary["units_total"] = len(units)
+    if cleanup is not None:
+        summary["cleanup"] = cleanup
     if opts.report_dir and center is not None:
         from .scoring import Targets, write_report
 
         summary["report"] = write_report(opts.report_dir, incidents,
                                          Targets.from_city(city.settings, sc.scoring))
     return summary
+
+
+def _await_offline(center: HttpCenter, ids: set[str], timeout: float = 10.0) -> None:
+    """Poll the server until none of `ids` is online any more (or the time is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if not [u for u in center.units() if u.get("id") in ids and u.get("online")]:
+                return
+        except (CenterError, OSError):
+            return
+        time.sleep(0.1)
+
+
+def _server_units(center: HttpCenter, fleet: FleetSim | None,
+                  units: list[tuple[str, str, str | None]],
+                  policy: OperatorPolicy) -> dict[str, int] | None:
+    """What the server thinks of our units before our clients go offline, by status."""
+    # An idle fleet's last "available" messages may still be on their way through the
+    # broker: give the server a moment to apply them before taking the picture.
+    ours = {u[0] for u in units}
+    try:
+        settle_until = time.monotonic() + (5.0 if fleet is not None and fleet.idle() else 0.0)
+        while True:
+            counts = dict(Counter(str(u.get("status")) for u in center.units()
+                                  if not ours or u.get("id") in ours))
+            if set(counts) <= {"available"} or time.monotonic() >= settle_until:
+                return counts
+            time.sleep(0.1)
+    except (CenterError, OSError) as err:
+        policy.errors.append(f"units at end: {err}")
+        return None
+
+
+def discover_broker(center: HttpCenter) -> dict[str, Any]:
+    """The broker a running server's units use (GET /api/v1/system), or {} with a warning."""
+    try:
+        info = center.system()
+    except (CenterError, OSError, ValueError) as err:
+        log.warning("could not ask the server for its broker (%s): give --mqtt URL", err)
+        return {}
+    mqtt = info.get("mqtt") if isinstance(info, dict) else None
+    return dict(mqtt) if isinstance(mqtt, dict) else {}
 
 
 def _districts(city: Any) -> Any:

@@ -2,6 +2,11 @@
 whether the units sent match the recommendation. Works on incident dicts as the API
 returns them (``GET /api/v1/incidents/<id>``, with the timeline), so the same code
 scores an in-process run and a session on a running server.
+
+A call nobody handled (no operator classified, dispatched or closed it) is a miss for
+everyone on shift: it counts against each operator's shares (classified within target,
+and dispatched within target when it was a genuine emergency), so a trainee who leaves
+7 of 8 calls alone cannot score 100.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ class Targets:
 
 @dataclass
 class IncidentScore:
-    """One incident as scored."""
+    """One incident as scored (`operator` is "" when nobody handled it)."""
 
     incident_id: int
     operator: str
@@ -56,6 +61,20 @@ class IncidentScore:
     dispatched: list[str]
     exact_match: bool | None
     type_match: bool | None
+    handled: bool = True
+
+    @property
+    def needs_dispatch(self) -> bool:
+        """A genuine emergency, or one that was dispatched: the dispatch target applies."""
+        return self.dispatch_s is not None or (self.emergency and self.call_type == "genuine")
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    """The calls nobody handled, which count against every operator on shift."""
+
+    calls: int = 0
+    needing_dispatch: int = 0
 
 
 @dataclass
@@ -64,13 +83,15 @@ class OperatorScore:
 
     operator: str
     incidents: int = 0
+    needing_dispatch: int = 0
     classified: list[float] = field(default_factory=list)
     dispatched: list[float] = field(default_factory=list)
     exact: list[bool] = field(default_factory=list)
     types: list[bool] = field(default_factory=list)
 
-    def row(self, targets: Targets) -> dict[str, Any]:
-        """One CSV/HTML row."""
+    def row(self, targets: Targets, unhandled: Unhandled | None = None) -> dict[str, Any]:
+        """One CSV/HTML row; the session's unhandled calls count as misses."""
+        missed = unhandled or Unhandled()
 
         def mean(xs: list[float]) -> float | None:
             return round(statistics.fmean(xs), 1) if xs else None
@@ -84,12 +105,19 @@ class OperatorScore:
         def share(flags: list[bool]) -> float | None:
             return round(100.0 * sum(flags) / len(flags), 1) if flags else None
 
-        within_c = share([x <= targets.classify_s for x in self.classified])
-        within_d = share([x <= targets.dispatch_s for x in self.dispatched])
+        def within(xs: list[float], target: float, total: int) -> float | None:
+            # Out of every call the operator should have done, not only those they did.
+            total = max(total, len(xs))
+            return round(100.0 * sum(x <= target for x in xs) / total, 1) if total else None
+
+        within_c = within(self.classified, targets.classify_s, self.incidents + missed.calls)
+        within_d = within(self.dispatched, targets.dispatch_s,
+                          self.needing_dispatch + missed.needing_dispatch)
         parts = [p for p in (within_c, within_d, share(self.exact)) if p is not None]
         return {
             "operator": self.operator,
             "incidents": self.incidents,
+            "unhandled_calls": missed.calls,
             "classify_mean_s": mean(self.classified),
             "classify_p90_s": p90(self.classified),
             "classify_within_target_pct": within_c,
@@ -117,10 +145,13 @@ def score_incident(inc: Mapping[str, Any]) -> IncidentScore:
     creator = next((e.get("actor_id") for e in timeline if e.get("kind") == "created"), None)
     acts = [e for e in timeline if e.get("actor_type") == "operator"
             and e.get("kind") in OPERATOR_KINDS]
-    operator = str(acts[0].get("actor_id") if acts else creator or "?")
     classify_s = None
     first_class = next((e for e in timeline if e.get("actor_type") == "operator"
                         and e.get("kind") in CLASSIFY_KINDS), None)
+    # Taking the call (intake) is not handling it: the simulator, or the trainer's token,
+    # creates the incidents of an exercise.
+    handled = bool(acts) or inc.get("first_dispatch_at") is not None
+    operator = str(acts[0].get("actor_id") if acts else creator or "?") if handled else ""
     if first_class is not None:
         classify_s = max(0.0, ((_ts(first_class["ts"]) or created) - created).total_seconds())
     dispatch_s = None
@@ -148,17 +179,42 @@ def score_incident(inc: Mapping[str, Any]) -> IncidentScore:
         classify_s=classify_s, dispatch_s=dispatch_s,
         recommended=sorted(str(r.get("unit_id")) for r in recommended),
         dispatched=sorted(u for u, _ in first_batch), exact_match=exact, type_match=types,
+        handled=handled,
     )
 
 
+def unhandled(rows: Iterable[IncidentScore]) -> Unhandled:
+    """How many calls nobody handled, and how many of them needed a dispatch."""
+    missed = [r for r in rows if not r.handled]
+    return Unhandled(len(missed), sum(1 for r in missed if r.needs_dispatch))
+
+
 def score(incidents: Iterable[Mapping[str, Any]]) -> tuple[list[IncidentScore], list[OperatorScore]]:
-    """Per-incident scores and per-operator aggregates (sorted by operator)."""
+    """Per-incident scores and per-operator aggregates (sorted by operator; unhandled apart)."""
     per_incident = [score_incident(i) for i in incidents]
+    return per_incident, _aggregate(per_incident, lambda s: s.operator)
+
+
+SESSION = "(semua / all)"
+
+
+def session_score(rows: list[IncidentScore]) -> OperatorScore:
+    """The whole session as one operator: every handled call, the unhandled as misses."""
+    found = _aggregate(rows, lambda _s: SESSION)
+    return found[0] if found else OperatorScore(SESSION)
+
+
+def _aggregate(per_incident: list[IncidentScore],
+               key: Any) -> list[OperatorScore]:
     ops: dict[str, OperatorScore] = defaultdict(lambda: OperatorScore(""))
     for s in per_incident:
-        o = ops[s.operator]
-        o.operator = s.operator
+        if not s.handled:
+            continue
+        o = ops[key(s)]
+        o.operator = key(s)
         o.incidents += 1
+        if s.needs_dispatch:
+            o.needing_dispatch += 1
         if s.classify_s is not None:
             o.classified.append(s.classify_s)
         if s.dispatch_s is not None:
@@ -167,24 +223,26 @@ def score(incidents: Iterable[Mapping[str, Any]]) -> tuple[list[IncidentScore], 
             o.exact.append(s.exact_match)
         if s.type_match is not None:
             o.types.append(bool(s.type_match))
-    return per_incident, [ops[k] for k in sorted(ops)]
+    return [ops[k] for k in sorted(ops)]
 
 
-OPERATOR_COLUMNS = ("operator", "incidents", "classify_mean_s", "classify_p90_s",
+OPERATOR_COLUMNS = ("operator", "incidents", "unhandled_calls", "classify_mean_s",
+                    "classify_p90_s",
                     "classify_within_target_pct", "dispatches", "dispatch_mean_s",
                     "dispatch_p90_s", "dispatch_within_target_pct", "recommendation_match_pct",
                     "unit_type_match_pct", "score")
-INCIDENT_COLUMNS = ("incident_id", "operator", "category", "call_type", "classify_s",
+INCIDENT_COLUMNS = ("incident_id", "operator", "category", "call_type", "handled", "classify_s",
                     "dispatch_s", "recommended", "dispatched", "exact_match", "type_match")
 
 
-def operators_csv(ops: list[OperatorScore], targets: Targets) -> str:
+def operators_csv(ops: list[OperatorScore], targets: Targets,
+                  missed: Unhandled | None = None) -> str:
     """The per-operator table as CSV."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=OPERATOR_COLUMNS, lineterminator="\n")
     w.writeheader()
     for o in ops:
-        w.writerow({k: ("" if v is None else v) for k, v in o.row(targets).items()})
+        w.writerow({k: ("" if v is None else v) for k, v in o.row(targets, missed).items()})
     return buf.getvalue()
 
 
@@ -194,7 +252,7 @@ def incidents_csv(rows: list[IncidentScore]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(INCIDENT_COLUMNS)
     for s in rows:
-        w.writerow([s.incident_id, s.operator, s.category, s.call_type,
+        w.writerow([s.incident_id, s.operator, s.category, s.call_type, s.handled,
                     "" if s.classify_s is None else round(s.classify_s, 1),
                     "" if s.dispatch_s is None else round(s.dispatch_s, 1),
                     " ".join(s.recommended), " ".join(s.dispatched),
@@ -207,17 +265,18 @@ def report_html(ops: list[OperatorScore], rows: list[IncidentScore], targets: Ta
                 title: str = "Siaga112 — laporan latihan / training report") -> str:
     """A self-contained HTML report (every value escaped)."""
     e = html.escape
+    missed = unhandled(rows)
 
     def cell(v: Any) -> str:
         return "<td>" + ("–" if v is None or v == "" else e(str(v))) + "</td>"
 
     head = "".join(f"<th>{e(c)}</th>" for c in OPERATOR_COLUMNS)
-    body = "".join("<tr>" + "".join(cell(v) for v in o.row(targets).values()) + "</tr>"
-                   for o in ops)
+    body = "".join("<tr>" + "".join(cell(v) for v in o.row(targets, missed).values()) + "</tr>"
+                   for o in [*ops, session_score(rows)])
     ihead = "".join(f"<th>{e(c)}</th>" for c in INCIDENT_COLUMNS)
     ibody = "".join(
         "<tr>" + "".join(cell(v) for v in (
-            s.incident_id, s.operator, s.category, s.call_type,
+            s.incident_id, s.operator, s.category, s.call_type, s.handled,
             None if s.classify_s is None else round(s.classify_s, 1),
             None if s.dispatch_s is None else round(s.dispatch_s, 1),
             " ".join(s.recommended), " ".join(s.dispatched), s.exact_match, s.type_match,
@@ -232,6 +291,9 @@ td:first-child,th:first-child{{text-align:left}}</style></head><body>
 target pemberangkatan / dispatch target: {targets.dispatch_s:.0f} s.
 Cocok rekomendasi / recommendation match: unit yang dikirim pertama sama dengan rekomendasi /
 the first units sent equal the recommendation.</p>
+<p id="unhandled">Panggilan tidak ditangani / calls nobody handled: {missed.calls} dari / of
+{len(rows)} ({missed.needing_dispatch} perlu unit / needed a unit); dihitung gagal untuk setiap
+operator / counted as misses for every operator.</p>
 <h2>Per operator</h2><table><tr>{head}</tr>{body}</table>
 <h2>Per kejadian / per incident</h2><table><tr>{ihead}</tr>{ibody}</table>
 </body></html>
@@ -247,6 +309,6 @@ def write_report(directory: str | Path, incidents: Iterable[Mapping[str, Any]],
     paths = {"html": d / "report.html", "csv": d / "operators.csv",
              "incidents_csv": d / "incidents.csv"}
     paths["html"].write_text(report_html(ops, rows, targets), encoding="utf-8")
-    paths["csv"].write_text(operators_csv(ops, targets), encoding="utf-8")
+    paths["csv"].write_text(operators_csv(ops, targets, unhandled(rows)), encoding="utf-8")
     paths["incidents_csv"].write_text(incidents_csv(rows), encoding="utf-8")
     return {k: str(v) for k, v in paths.items()}

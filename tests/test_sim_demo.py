@@ -55,3 +55,51 @@ def test_demo_city_lives_and_stops(settings: Settings, mosquitto: Mosquitto) -> 
     finally:
         rt.stop()
     assert sim._thread is not None and not sim._thread.is_alive()
+
+
+def test_an_exercise_against_a_living_demo_keeps_to_its_own_units(settings: Settings) -> None:
+    # The demo as `siaga112 demo` runs it: its own broker on a port chosen at start, the city
+    # pack's (real) units driven by the demo's simulator, real calls. A trainer runs a short
+    # exercise against it with only --api and --token.
+    from sqlalchemy import select
+
+    from dispatch.db.models import Order
+    from dispatch.services import accounts
+    from simulators.scenario import RunOptions, run_remote
+    from tests.support.live_server import live_server
+    from tests.test_sim_e2e import _call, short_scenario
+    from web import create_app
+
+    rt = Runtime(settings.with_(mqtt_prefix="d" + uuid.uuid4().hex[:8]))
+    attach(rt, embedded=True)
+    app = create_app(runtime=rt, config={"TESTING": True})
+    rt.start()
+    try:
+        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        sim = demo.start(rt, None, demo.DemoConfig(calls_per_hour=240, unattended_after_s=5,
+                                                   speed=30, seed=4))
+        real_ids = {u.id for u in rt.city.fleet}
+        eventually(lambda: all(rt.fleet.get(u).source == "mqtt" for u in real_ids), 15,
+                   "the demo's units to report over its broker")
+        accounts.create_user(rt, "trainer", "trainer-pass-1", "supervisor")
+        token = accounts.create_token(rt, "trainer", "simulator")
+        with live_server(app) as srv:
+            summary = run_remote(short_scenario(), RunOptions(
+                api=srv.url, token=token, speed=60.0, progress=False,
+                calls=[_call(0, "tolong ada orang pingsan di pasar setonobetek, tidak sadar",
+                             "medical", -7.8190, 112.0105)]))
+        assert summary["mqtt_url"] == rt.extensions["mqtt_broker"].url
+        assert summary["dispatched"] == 1 and summary["step_errors"] == 0
+        eventually(lambda: any(i["first_dispatch_at"] for i in list_incidents(rt, status="all")
+                               if not i["exercise"]), 30, "the demo to dispatch a real call")
+        with rt.session() as s:
+            for o in s.scalars(select(Order)).all():
+                inc = [i for i in list_incidents(rt, status="all") if i["id"] == o.incident_id]
+                assert inc and o.unit_id.startswith("SIM-") == inc[0]["exercise"], o.unit_id
+        # The exercise is gone from the queue; its units are parked; the demo's go on.
+        assert not [i for i in list_incidents(rt, status="open") if i["exercise"]]
+        assert {u.status for u in rt.fleet.all() if u.simulated} == {"out_of_service"}
+        assert all(rt.fleet.get(u).status != "out_of_service" for u in real_ids)
+        assert sim._thread is not None and sim._thread.is_alive()
+    finally:
+        rt.stop()

@@ -63,11 +63,24 @@ def test_a_few_hours_of_flood_in_process(tmp_path: Path) -> None:
             acked = [o for o in orders if o.acked_at is not None]
             assert acked and all(o.on_scene_at and o.cleared_at for o in acked
                                  if o.state == "acknowledged")
-            # The flooded police station's unit never went anywhere.
-            assert not [o for o in orders if o.unit_id == "POL-02"]
-            assert s.get(Unit, "POL-02").status == "out_of_service"
-            others = s.scalars(select(Unit.status).where(Unit.id != "POL-02")).all()
-            assert set(others) == {"available"}
+            # The exercise ran on simulated twins of the city's units only: no real unit got
+            # an order or changed its status (they are as the city pack seeded them).
+            real = s.scalars(select(Unit).where(Unit.simulated.is_(False))).all()
+            assert {u.id for u in real} == {u.id for u in rt.city.fleet}
+            assert {o.unit_id for o in orders} <= {"SIM-" + u.id for u in rt.city.fleet}
+            assert {u.status for u in real} == {"available"}
+            assert all(u.status_since == real[0].created_at and u.current_incident_id is None
+                       for u in real)
+            # The flooded police station's (simulated) unit never went anywhere.
+            assert not [o for o in orders if o.unit_id == "SIM-POL-02"]
+            # The end of the run left nothing: every incident closed, every simulated unit
+            # out of service and off any job.
+            sim = s.scalars(select(Unit).where(Unit.simulated.is_(True))).all()
+            assert len(sim) == len(rt.city.fleet) == summary["units_total"]
+            assert {(u.status, u.current_incident_id) for u in sim} == {("out_of_service", None)}
+            assert s.scalar(select(func.count()).select_from(Incident)
+                            .where(Incident.status != "closed")) == 0
+            assert summary["cleanup"]["units_out_of_service"] == sorted(u.id for u in sim)
             first, last = s.execute(select(func.min(Incident.created_at),
                                            func.max(Incident.created_at))).one()
         q = KpiQuery(first, last + timedelta(hours=4), include_exercise=True)
@@ -99,3 +112,12 @@ def test_incidents_dry_run_is_a_valid_replay_file(
     f.write_text(out, encoding="utf-8")
     data = read_file(f)
     assert data.skipped == 0 and len(data.rows) == len(out.splitlines()) > 5
+
+
+def test_an_exercise_needs_the_api_to_bring_its_own_units(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With only a broker, the crews would be the server's real units: refused before any
+    # connection is made.
+    assert cli.main(["scenario", "kediri-day", "--mqtt", "mqtt://127.0.0.1:9", "--quiet"]) == 2
+    assert "needs --api" in capsys.readouterr().err

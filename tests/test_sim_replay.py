@@ -84,7 +84,7 @@ def test_replay_runs_the_good_rows_through_the_pipeline(tmp_path: Path) -> None:
     data = read_file(f)
     url = f"sqlite:///{tmp_path}/replay.db"
     sc = Scenario(name="replay", duration_s=data.calls()[-1].t + 1)
-    summary = run_in_process(sc, RunOptions(database_url=url, calls=data.calls(60.0),
+    summary = run_in_process(sc, RunOptions(database_url=url, calls=data.calls(),
                                             progress=False))
     assert summary["calls"] == 2
     assert summary["dispatched"] == 2
@@ -99,3 +99,51 @@ def test_replay_runs_the_good_rows_through_the_pipeline(tmp_path: Path) -> None:
     assert [r.exercise for r in rows] == [True, True]
     assert rows[0].description.startswith("Ada orang pingsan")
     assert rows[1].channel == "whatsapp"
+
+
+PACED = """time,lat,lon,description,call_type
+2026-11-20T08:00:00+07:00,-7.8190,112.0105,(tidak ada suara),ghost
+2026-11-20T08:00:30+07:00,-7.8120,112.0150,(tidak ada suara),ghost
+2026-11-20T08:02:00+07:00,-7.8300,112.0250,(tidak ada suara),ghost
+"""
+
+
+def test_replay_speed_60_keeps_the_recorded_gaps_on_the_virtual_clock(tmp_path: Path) -> None:
+    f = tmp_path / "paced.csv"
+    f.write_text(PACED, encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/paced.db"
+    assert cli.main(["replay", str(f), "--speed", "60", "--quiet",
+                     "--database-url", url]) == 0
+    from datetime import datetime
+
+    from sqlalchemy import create_engine
+
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        created = [r[0] for r in conn.execute(select(Incident.created_at)
+                                              .order_by(Incident.id)).all()]
+    eng.dispose()
+    # SQLite gives the stored UTC instants back without a zone.
+    recorded = ["2026-11-20T01:00:00", "2026-11-20T01:00:30", "2026-11-20T01:02:00"]
+    assert [datetime.fromisoformat(str(c)).replace(tzinfo=None).isoformat() for c in created] \
+        == recorded
+
+
+def test_replay_plan_paces_both_modes(tmp_path: Path) -> None:
+    f = tmp_path / "paced.csv"
+    f.write_text(PACED, encoding="utf-8")
+    data = read_file(f)
+    parser = cli.build_parser()
+    sc, opts = cli.replay_plan(data, parser.parse_args(["replay", str(f), "--speed", "60"]))
+    # In-process: the virtual clock starts at the first recorded time, calls at the recorded
+    # offsets, the scheduler capped at 60x real time.
+    assert [c.t for c in opts.calls or []] == [0.0, 30.0, 120.0]
+    assert sc.start == "2026-11-20T01:00:00+00:00" and opts.speed == 60.0
+    # Against a server: the same offsets, and a real-time scheduler at 60x, so the wall
+    # time between calls is the gap / 60.
+    sc, opts = cli.replay_plan(data, parser.parse_args(
+        ["replay", str(f), "--speed", "60", "--api", "http://127.0.0.1:9", "--token", "t"]))
+    assert [c.t for c in opts.calls or []] == [0.0, 30.0, 120.0] and opts.speed == 60.0
+    # Unpaced in-process: as fast as possible, the gaps still the recorded ones.
+    _sc, opts = cli.replay_plan(data, parser.parse_args(["replay", str(f)]))
+    assert opts.speed is None and [c.t for c in opts.calls or []] == [0.0, 30.0, 120.0]

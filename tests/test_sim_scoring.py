@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from simulators.scoring import Targets, score, write_report
+from simulators.scoring import Targets, score, unhandled, write_report
 
 T0 = "2026-11-23T08:00:00+07:00"
 
@@ -94,3 +94,41 @@ def test_targets_from_the_city_pack() -> None:
 
     t = Targets.from_city(load_city_pack(None).settings, {"classify_target_s": 20})
     assert t.classify_s == 20 and t.dispatch_s == 64
+
+
+def test_unhandled_calls_count_against_the_score(tmp_path: Path) -> None:
+    # One medical call handled perfectly by ani (classified at 10 s, the recommendation sent
+    # at 30 s); seven more calls came in during the session and nobody touched them.
+    handled = incident(1, [
+        entry("recommended", 0, recommendations=[{"unit_id": "SIM-AMB-01",
+                                                  "unit_type": "ambulance"}]),
+        entry("category_overridden", 10, "ani", "operator", category="medical"),
+        entry("dispatched", 30, "ani", "operator", unit_id="SIM-AMB-01", unit_type="ambulance"),
+    ], 30, [("SIM-AMB-01", "ambulance")])
+    # Taken in by the trainer's token (the "created" entry) and then left alone; the end of
+    # the exercise closes them as the system, which is not an operator handling them.
+    left = [incident(i, [entry("exercise_ended", 600, "latihan"),
+                         entry("closed", 600, "latihan")], None, [("SIM-AMB-02", "ambulance")])
+            for i in range(2, 9)]
+    rows, ops = score([handled, *left])
+    assert [r.handled for r in rows] == [True] + [False] * 7
+    assert [o.operator for o in ops] == ["ani"]  # the trainer who created them is not scored
+    missed = unhandled(rows)
+    assert (missed.calls, missed.needing_dispatch) == (7, 7)
+    ani = ops[0].row(Targets(classify_s=30, dispatch_s=64), missed)
+    assert ani["unhandled_calls"] == 7
+    assert ani["classify_within_target_pct"] == 12.5  # 1 of 8 calls
+    assert ani["dispatch_within_target_pct"] == 12.5
+    assert ani["recommendation_match_pct"] == 100.0
+    assert ani["score"] is not None and ani["score"] < 50
+    # Without the unhandled calls the same work would have scored 100.
+    assert ops[0].row(Targets(classify_s=30, dispatch_s=64))["score"] == 100.0
+
+    paths = write_report(tmp_path, [handled, *left], Targets(classify_s=30, dispatch_s=64))
+    table = list(csv.DictReader(io.StringIO(Path(paths["csv"]).read_text())))
+    assert [(r["operator"], r["unhandled_calls"], r["score"]) for r in table] == [
+        ("ani", "7", str(ani["score"]))]
+    detail = list(csv.DictReader(io.StringIO(Path(paths["incidents_csv"]).read_text())))
+    assert [d["handled"] for d in detail] == ["True"] + ["False"] * 7
+    html = Path(paths["html"]).read_text()
+    assert "7 dari / of\n8" in html and "(semua / all)" in html

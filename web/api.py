@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import field, incidents, locations, units
+from dispatch.services import field, incidents, locations, training, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -161,16 +161,60 @@ def list_units() -> Any:
 
 
 @bp.post("/units")
-@roles_required("admin")
+@roles_required("supervisor")
 def register_unit() -> Any:
-    """Add a unit (admin)."""
+    """Add a unit (admin); a supervisor (trainer) may add simulated training units."""
     data = body()
+    simulated = data.get("simulated", False)
+    if simulated is not True and not current_user.has_role("admin"):
+        return json_error(403, "forbidden", "needs role: admin (a supervisor may add only "
+                          "simulated units)")
     state = units.register_unit(
         runtime(), data.get("id"), data.get("type"), data.get("station"), data.get("tracker"),
-        data.get("name"),
+        data.get("name"), simulated,
     )
     rt = runtime()
     return jsonify(rt.fleet.as_dict(state, rt.clock.time())), 201
+
+
+@bp.post("/exercise/units")
+@roles_required("supervisor")
+def exercise_units() -> Any:
+    """Simulated units for an exercise (SIM-<id> per city-pack unit), reset to available."""
+    data = body() if request.get_data(cache=True) else {}
+    only = data.get("units")
+    if only is not None and (not isinstance(only, list)
+                             or not all(isinstance(u, str) for u in only)):
+        raise ValidationError("units must be a list of city-pack unit ids", "units")
+    rt = runtime()
+    states = training.provision_units(rt, current_user.actor(), only)
+    now = rt.clock.time()
+    return jsonify([rt.fleet.as_dict(u, now) for u in states]), 201
+
+
+@bp.post("/exercise/end")
+@roles_required("supervisor")
+def exercise_end() -> Any:
+    """End an exercise: close its incidents (marked) and take its simulated units out of service."""
+    return jsonify(training.end_exercise(runtime(), body(), current_user.actor()))
+
+
+@bp.get("/system")
+@roles_required("supervisor")
+def system() -> Any:
+    """What a trainer's tools need to know about this server: the broker its units use."""
+    rt = runtime()
+    gateway = rt.extensions.get("mqtt_gateway")
+    mqtt: dict[str, Any] | None = None
+    if gateway is not None:
+        mqtt = {
+            "url": getattr(gateway, "public_url", None),
+            "prefix": rt.mqtt_prefix,
+            "connected": bool(getattr(gateway, "connected", False)),
+            "embedded": "mqtt_broker" in rt.extensions,
+        }
+    return jsonify({"city": rt.city.name, "timezone": rt.city.timezone, "mqtt": mqtt,
+                    "units": len(rt.fleet)})
 
 
 @bp.get("/city")

@@ -141,6 +141,8 @@ class Unit(Base):
     created_at: Mapped[datetime]
     fix_at: Mapped[datetime | None]  # the last fix's own (device) time; NULL: never reported
     fix_flag: Mapped[str | None] = mapped_column(String(24))  # rule that fix broke, if any
+    # A training unit: only exercise incidents may use it, and exercises use nothing else.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Order(Base):

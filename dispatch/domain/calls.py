@@ -151,11 +151,9 @@ class BusyUnit:
 def may_take_from(priority: int, exercise: bool, busy: BusyUnit) -> bool:
     """A unit may be reassigned from a lower-priority incident (P4 is lower than P1).
 
-    A real incident may take any unit from an exercise; an exercise never takes a unit from
-    a real incident.
+    Never across the training wall: exercises run on simulated units only and real
+    incidents on real units only, so neither takes a unit from the other.
     """
-    if busy.incident_exercise and not exercise:
-        return True
-    if exercise and not busy.incident_exercise:
+    if busy.incident_exercise != exercise:
         return False
     return busy.incident_priority > priority

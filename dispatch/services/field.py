@@ -383,7 +383,8 @@ def _answer_order(
             taken = tuple(
                 s.scalars(select(Order.unit_id).where(Order.incident_id == inc.id)).all()
             )
-            recs = (recommend_for(rt, inc.lat, inc.lon, inc.category, exclude=taken)
+            recs = (recommend_for(rt, inc.lat, inc.lon, inc.category, exclude=taken,
+                                  exercise=inc.exercise)
                     if inc.emergency and inc.status != "closed" else [])
             same_type = [r for r in recs if r.get("unit_type") == order.unit_type]
             nxt = tuple(r["unit_id"] for r in (same_type or recs))

@@ -74,15 +74,20 @@ def _local(rt: Runtime, at: datetime) -> datetime:
 
 
 def recommend_for(
-    rt: Runtime, lat: float, lon: float, category: str, exclude: tuple[str, ...] = ()
+    rt: Runtime, lat: float, lon: float, category: str, exclude: tuple[str, ...] = (),
+    exercise: bool = False,
 ) -> list[dict[str, Any]]:
-    """Fill the category's response plan from the live fleet, now."""
+    """Fill the category's response plan from the live fleet, now.
+
+    An exercise is filled from simulated units only, a real incident from real units only.
+    """
     plan = rt.plan_for(category)
     if not plan:
         return []
     now = rt.clock.now()
     recs = rt.policy.recommend(
-        lat, lon, plan, rt.fleet.view(now.timestamp()), when=_local(rt, now), exclude=exclude
+        lat, lon, plan, rt.fleet.view(now.timestamp(), simulated=exercise),
+        when=_local(rt, now), exclude=exclude,
     )
     return [r.as_dict() for r in recs]
 
@@ -112,7 +117,7 @@ def plan_for_incident(
         return Plan([], [], reason)
     orders = orders or []
     taken = tuple(o["unit_id"] for o in orders if o["state"] != "declined")
-    recs = recommend_for(rt, lat, lon, category, exclude=taken)
+    recs = recommend_for(rt, lat, lon, category, exclude=taken, exercise=exercise)
     short = shortfall.compute_shortfall(
         rt, lat, lon, rt.plan_for(category), recs, _active_order_types(orders), priority,
         exercise, _local(rt, rt.clock.now()), incident_id=incident_id, exclude=taken)
@@ -507,6 +512,21 @@ def _issue_order(
     if inc.status == "open":
         inc.status = "dispatched"
     return order
+def check_training_wall(incident_id: int, exercise: bool, units: list[Any]) -> None:
+    """Refuse (409) a real unit for an exercise, or a simulated unit for a real incident."""
+    for unit in units:
+        if unit is None:
+            continue
+        if unit.simulated and not exercise:
+            raise Conflict(
+                f"Unit {unit.id} adalah unit latihan (simulasi) dan tidak boleh dikirim ke "
+                f"kejadian nyata #{incident_id} / unit {unit.id} is a simulated (training) unit "
+                f"and cannot be sent to real incident #{incident_id}", "unit_ids")
+        if exercise and not unit.simulated:
+            raise Conflict(
+                f"Kejadian #{incident_id} adalah LATIHAN: hanya unit latihan yang boleh dikirim; "
+                f"{unit.id} adalah unit nyata / incident #{incident_id} is an EXERCISE: only "
+                f"simulated units may be sent, and {unit.id} is a real unit", "unit_ids")
 
 
 def dispatch_units(
@@ -539,6 +559,7 @@ def dispatch_units(
             inc = _get(s, incident_id)
             if inc.status == "closed":
                 raise Conflict(f"incident {incident_id} is closed", "incident")
+            check_training_wall(inc.id, inc.exercise, [rt.fleet.get(uid) for uid in unit_ids])
             orders = []
             for uid in unit_ids:
                 unit = s.get(Unit, uid)

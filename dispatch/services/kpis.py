@@ -1108,6 +1108,8 @@ def live_board(
     units = conn.execute(
         select(Unit.id, Unit.name, Unit.type, Unit.station, Unit.status,
                Unit.status_since, Unit.online, Unit.current_incident_id)
+        # Training units are no coverage: they count only when exercises are asked for.
+        .where(*([] if include_exercise else [Unit.simulated.is_(False)]))
     ).all()
     avail_table: dict[tuple[str, str], dict[str, Any]] = {}
     by_type: dict[str, dict[str, int]] = {

@@ -29,12 +29,15 @@ INACTIVE_ORDER_STATES: frozenset[str] = frozenset({"declined", "unacknowledged",
 
 def _busy_units(
     rt: Runtime, lat: float, lon: float, unit_types: set[str], exclude_incident: int | None,
-    when: datetime,
+    when: datetime, exercise: bool,
 ) -> list[BusyUnit]:
     now = when.timestamp()
+    # Only units on this side of the training wall: simulated ones for an exercise, real
+    # ones for a real incident.
     units = [
         u for u in rt.fleet.all()
-        if u.type in unit_types and u.incident_id is not None and u.incident_id != exclude_incident
+        if u.type in unit_types and u.simulated == exercise
+        and u.incident_id is not None and u.incident_id != exclude_incident
         and u.status in REASSIGNABLE_STATUSES and u.online and u.lat is not None
         and u.lon is not None and not rt.fleet.is_stale(u, now)
     ]
@@ -57,12 +60,13 @@ def _busy_units(
 
 
 def _substitutes(
-    rt: Runtime, lat: float, lon: float, gap: Gap, taken: set[str], when: datetime
+    rt: Runtime, lat: float, lon: float, gap: Gap, taken: set[str], when: datetime,
+    exercise: bool,
 ) -> list[dict[str, Any]]:
     offers: list[dict[str, Any]] = []
     for sub in rt.call_rules.substitutes.get(gap.unit_type, ()):
         found = rt.fleet.nearest_available(sub, lat, lon, gap.missing + len(taken),
-                                           now=when.timestamp())
+                                           now=when.timestamp(), simulated=exercise)
         ranked = []
         for cand, _dist in found:
             if cand.unit_id in taken:
@@ -92,7 +96,8 @@ def compute_shortfall(
                      rules.substitutes)
     if not gaps:
         return []
-    busy = _busy_units(rt, lat, lon, {g.unit_type for g in gaps}, incident_id, when)
+    busy = _busy_units(rt, lat, lon, {g.unit_type for g in gaps}, incident_id, when,
+                      exercise)
     taken = set(exclude) | {str(r["unit_id"]) for r in recommendations}
     out: list[dict[str, Any]] = []
     for gap in gaps:
@@ -104,7 +109,7 @@ def compute_shortfall(
             offers.append({"kind": "reassign", "unit_id": b.unit_id, "unit_type": b.unit_type,
                            "from_incident_id": b.incident_id, "from_priority": b.incident_priority,
                            "from_exercise": b.incident_exercise, "eta_s": b.eta_s})
-        offers.extend(_substitutes(rt, lat, lon, gap, taken, when))
+        offers.extend(_substitutes(rt, lat, lon, gap, taken, when, exercise))
         for contact in rules.mutual_aid_for(gap.unit_type):
             offers.append({"kind": "mutual_aid", "authority": contact["authority"],
                            "contact": contact["contact"],

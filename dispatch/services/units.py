@@ -57,6 +57,7 @@ def unit_state_from_row(row: Unit, trusted: bool = False) -> UnitState:
         fix_ts=fix_ts,
         fix_flag=row.fix_flag,
         trusted_at_station=trusted,
+        simulated=bool(row.simulated),
     )
 
 
@@ -96,8 +97,12 @@ def register_unit(
     station: Any = None,
     tracker: Any = None,
     name: Any = None,
+    simulated: Any = False,
 ) -> UnitState:
-    """Add a unit to the fleet (admin); parked at its station until it reports."""
+    """Add a unit to the fleet (admin); parked at its station until it reports.
+
+    A `simulated` unit is a training unit: only exercise incidents may use it.
+    """
     if not isinstance(unit_id, str) or not UNIT_ID.match(unit_id):
         raise ValidationError("id: 1-32 characters of letters, digits, _ or -", "id")
     if unit_type not in UNIT_TYPES:
@@ -111,6 +116,8 @@ def register_unit(
         raise ValidationError('tracker must look like "owntracks/<user>/<device>"', "tracker")
     if name is not None and (not isinstance(name, str) or len(name) > 128):
         raise ValidationError("name must be text of at most 128 characters", "name")
+    if not isinstance(simulated, bool):
+        raise ValidationError("simulated must be true or false", "simulated")
     now = rt.clock.now()
     with rt.session() as s:
         if s.get(Unit, unit_id) is not None:
@@ -130,6 +137,7 @@ def register_unit(
             source="station" if st else "mqtt",
             online=True,
             created_at=now,
+            simulated=simulated,
         )
         s.add(row)
     state = unit_state_from_row(row, trusted_at_station(rt, unit_id, station))

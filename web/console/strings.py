@@ -175,4 +175,9 @@ def js_strings() -> dict[str, str]:
         "aidNote": _("Mutual aid requested from {authority} ({contact})"),
         "aidLogged": _("Request to {authority} logged"),
         "reassigned": _("{unit} reassigned from #{id}"),
+        # training: the label reads the same in both languages, so nobody mistakes it
+        "exercise": _("LATIHAN / EXERCISE"),
+        "exerciseBanner": _("Exercise incident: simulated units only, not a real emergency"),
+        "exerciseQueue": _("Exercise running: {n} exercise incidents in the queue"),
+        "simulatedUnit": _("training unit"),
     }

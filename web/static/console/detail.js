@@ -32,6 +32,7 @@ function buildSkeleton(id) {
   const box = $('detail');
   clear(box);
   box.append(
+    el('div', { id: 'd-exercise', class: 'exercise-banner', role: 'note', hidden: true }),
     el('div', { class: 'd-head' }, el('h2', { id: 'd-title' }, `#${id}`), el('span', { id: 'd-status' })),
     el('div', { id: 'd-info', class: 'd-info' }),
     el('div', { id: 'd-dup' }),
@@ -67,14 +68,20 @@ function buildSkeleton(id) {
       el('button', { type: 'submit', class: 'small', id: 'answer-btn' }, t('answerClose'))),
     el('div', { class: 'actions' },
       el('button', { type: 'button', id: 'escalate-btn', class: 'ghost small', onclick: escalate }, t('escalate'))),
-    el('h3', {}, t('timeline')),
+    el('h3', {}, t('timeline'), ' ', el('span', { id: 'tl-exercise', class: 'ex-badge', hidden: true }, t('exercise'))),
     el('ol', { id: 'timeline', class: 'timeline' }),
   );
 }
 
 function render(inc) {
   current = inc;
-  $('d-title').textContent = `#${inc.id} ${t('cat.' + inc.category)} P${inc.priority}`;
+  const drill = Boolean(inc.exercise);
+  $('detail').classList.toggle('exercise', drill);
+  $('d-exercise').hidden = !drill;
+  $('d-exercise').textContent = drill ? `${t('exercise')} — ${t('exerciseBanner')}` : '';
+  $('tl-exercise').hidden = !drill;
+  $('timeline').classList.toggle('exercise', drill);
+  $('d-title').textContent = `${drill ? t('exercise') + ' · ' : ''}#${inc.id} ${t('cat.' + inc.category)} P${inc.priority}`;
   const st = $('d-status');
   st.className = `ist ist-${inc.status}`;
   st.textContent = t('ist.' + inc.status);

@@ -91,14 +91,16 @@ function unitClasses(u) {
   const stale = u.stale || u.status === 'offline' || u.online === false;
   const doubt = positionDoubt(u);
   return `unit unit-${u.type} st-${u.status}${stale ? ' stale' : ''}`
-    + `${doubt ? ' unreliable' : ''}${u.assumed_at_station ? ' assumed' : ''}`;
+    + `${doubt ? ' unreliable' : ''}${u.assumed_at_station ? ' assumed' : ''}`
+    + `${u.simulated ? ' simulated' : ''}`;
 }
 
 function unitTitle(u) {
   const name = u.name && u.name !== u.id ? `${u.id} · ${u.name}` : u.id;
   const st = t('st.' + u.status);
   const doubt = positionDoubt(u);
-  return `${name} — ${t('type.' + u.type)} — ${st}${u.stale ? ' (' + t('stale') + ')' : ''}`
+  const sim = u.simulated ? ` [${t('exercise')}: ${t('simulatedUnit')}]` : '';
+  return `${name} — ${t('type.' + u.type)} — ${st}${u.stale ? ' (' + t('stale') + ')' : ''}${sim}`
     + (u.assumed_at_station ? ` — ${t('assumedAtStation')}` : '')
     + (doubt ? ` — ${t('notRecommendable')}: ${t('nr.' + doubt)}` : '')
     + (u.order_channel === 'radio' ? ` — ${t('orderByRadio')}` : '');
@@ -107,6 +109,13 @@ function unitTitle(u) {
 export function upsertUnit(u) {
   if (u.lat === null || u.lat === undefined || u.lon === null || u.lon === undefined) return;
   let m = unitMarkers.get(u.id);
+  if (m) Object.assign(m.data, u);
+  // A training unit parked out of service after its exercise is no part of the live picture.
+  const d0 = m ? m.data : u;
+  if (d0.simulated && d0.status === 'out_of_service') {
+    if (m) { m.marker.remove(); unitMarkers.delete(u.id); }
+    return;
+  }
   if (!m) {
     const arrow = el('span', { class: 'heading' });
     const node = el('div', { class: unitClasses(u), dataset: { unitId: u.id } },
@@ -162,9 +171,10 @@ export function upsertIncident(inc, selected) {
     incidentMarkers.set(inc.id, m);
   }
   m.marker.setLatLng([inc.lat, inc.lon]);
-  m.el.className = `incident p${inc.priority} cat-${inc.category}${selected ? ' selected' : ''}`;
+  const drill = inc.exercise ? ' exercise' : '';
+  m.el.className = `incident p${inc.priority} cat-${inc.category}${drill}${selected ? ' selected' : ''}`;
   m.el.textContent = CAT_GLYPH[inc.category] || '!';
-  m.tip.textContent = `#${inc.id} ${t('cat.' + inc.category)} P${inc.priority}`;
+  m.tip.textContent = `${inc.exercise ? t('exercise') + ' · ' : ''}#${inc.id} ${t('cat.' + inc.category)} P${inc.priority}`;
 }
 
 export function removeIncident(id) {
@@ -219,6 +229,7 @@ export function legend(node) {
     row('unit unit-ambulance stale', 'A', t('stale')),
     row('unit unit-ambulance st-available assumed', 'A', t('assumedAtStation')),
     row('unit unit-ambulance st-available unreliable', 'A', t('notRecommendable')),
+    row('unit unit-ambulance st-available simulated', 'A', `${t('simulatedUnit')} (${t('exercise')})`),
     row('station station-hospital', 'H', t('kind.hospital')),
   );
 }

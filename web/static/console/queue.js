@@ -63,6 +63,13 @@ export function renderQueue() {
   clear(list);
   const items = sortedIncidents();
   $('queue-count').textContent = String(items.length);
+  // A banner over the whole console while exercise incidents are in the queue.
+  const drills = [...state.incidents.values()].filter((i) => i.exercise).length;
+  const banner = $('exercise-banner');
+  if (banner) {
+    banner.hidden = drills === 0;
+    banner.textContent = drills ? `${t('exercise')} — ${t('exerciseQueue', { n: drills })}` : '';
+  }
   if (!items.length) {
     list.append(el('li', { class: 'muted empty' }, t('queueEmpty')));
     return;
@@ -72,7 +79,7 @@ export function renderQueue() {
     const timer = el('span', { class: `timer ${timerClass(inc)}`, dataset: { timerFor: inc.id } },
       fmtDuration(processingS(inc)));
     const row = el('li', {
-      class: `q-item p${inc.priority}${selected ? ' selected' : ''}`,
+      class: `q-item p${inc.priority}${selected ? ' selected' : ''}${inc.exercise ? ' exercise' : ''}`,
       dataset: { incidentId: inc.id },
       tabindex: 0,
       'aria-selected': selected ? 'true' : 'false',
@@ -80,6 +87,7 @@ export function renderQueue() {
       onkeydown: (e) => { if (e.key === 'Enter') onSelect(inc.id); },
     },
     el('div', { class: 'q-top' },
+      inc.exercise ? el('span', { class: 'ex-badge' }, t('exercise')) : null,
       el('span', { class: `prio p${inc.priority}` }, `P${inc.priority}`),
       el('strong', {}, ` #${inc.id} `),
       el('span', { class: 'q-cat' }, t('cat.' + inc.category)),

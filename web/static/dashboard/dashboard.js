@@ -260,7 +260,11 @@
     }
     if ($("open-table")) {
       fillBody($("open-table"), b.open_incidents.list, function (i) {
-        return row(["#" + i.id, "P" + i.priority, i.category, i.kecamatan || "–", i.status, fmtSeconds(i.age_s)]);
+        // Shown only with "include exercises": then labelled, so nobody counts them as real.
+        var id = i.exercise ? el("td", "#" + i.id + " LATIHAN / EXERCISE", "exercise") : "#" + i.id;
+        var tr = row([id, "P" + i.priority, i.category, i.kecamatan || "–", i.status, fmtSeconds(i.age_s)]);
+        if (i.exercise) { tr.className = "exercise"; }
+        return tr;
       });
     }
   }
