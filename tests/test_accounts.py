@@ -373,3 +373,27 @@ def test_lockout_counts_concurrent_failures_and_outlives_the_process(database_ur
         assert accounts.login(rt, "operator", PASSWORD).ok
     finally:
         rt.stop()
+
+
+# -- live consoles ---------------------------------------------------------------------------
+
+
+def test_live_console_on_a_copied_cookie_is_cut_at_logout(app: Flask, runtime: Runtime,
+                                                          users: Any) -> None:
+    from web.extensions import socketio
+
+    client = app.test_client()
+    assert post_login(client, "operator", users["operator"].password).status_code == 302
+    thief = copy_of(app, client)
+    other = app.test_client()
+    assert post_login(other, "supervisor", users["supervisor"].password).status_code == 302
+    stolen = socketio.test_client(app, flask_test_client=thief)
+    kept = socketio.test_client(app, flask_test_client=other)
+    assert stolen.is_connected() and kept.is_connected()
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    assert not stolen.is_connected()
+    assert kept.is_connected()
+    # A password change elsewhere (the CLI) is caught by the periodic check.
+    accounts.set_password(runtime, "supervisor", "new-supervisor-pass")
+    assert app.extensions["session_guard"].check_now() == 1
+    assert not kept.is_connected()

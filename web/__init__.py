@@ -73,6 +73,7 @@ def create_app(
     complaints_ui.init_app(app)
     open311_ui.init_app(app)
     live.init_live(app, rt)
+    auth.init_auth(app, rt)
 
     @app.after_request
     def _security_headers(resp: Any) -> Any:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -36,6 +37,7 @@ from dispatch.services.actors import Actor
 
 from .errors import json_error, wants_json
 from .extensions import limiter, login_manager
+from .session_guard import SessionGuard
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,27 @@ class SessionUser(UserMixin):
 def runtime() -> Runtime:
     """The Runtime bound to the current app."""
     return current_app.extensions["siaga112"]
+
+
+def init_auth(app: Flask, rt: Runtime) -> None:
+    """Start watching live connections, so they end with their session or token."""
+    guard = SessionGuard(rt)
+    rt.services.append(guard)
+    app.extensions["session_guard"] = guard
+
+
+def track_live_connection() -> None:
+    """Called on a Socket.IO connect: remember the credential it came with."""
+    guard: SessionGuard | None = current_app.extensions.get("session_guard")
+    if guard is None or not current_user.is_authenticated:
+        return
+    sid = getattr(request, "sid", None)
+    if sid is None:
+        return
+    if current_user.via_token:
+        guard.track(sid, current_user.id, token=request.headers.get("Authorization", "")[7:].strip())
+    else:
+        guard.track(sid, current_user.id, session_sid=session.get("sid") or "")
 
 
 def _session_user(user: Any, via_token: bool = False) -> SessionUser:
@@ -253,4 +276,7 @@ def logout() -> Any:
     accounts.end_session(runtime(), session.get("sid") or "")
     logout_user()
     session.clear()
+    guard: SessionGuard | None = current_app.extensions.get("session_guard")
+    if guard is not None:
+        guard.check_now()  # this browser's (and any copy's) live connection ends now
     return redirect(url_for("auth.login"))
