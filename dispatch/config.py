@@ -27,6 +27,14 @@ class Settings:
     session_minutes: int = 12 * 60  # one operator shift
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     secure_cookies: bool = False
+    # Accounts (issue 16): login throttles (Flask-Limiter strings), lockout, token lifetime.
+    login_rate_address: str = "30 per minute"
+    login_rate_account: str = "20 per minute"
+    api_auth_fail_rate: str = "30 per minute"
+    lockout_failures: int = 10
+    lockout_window_minutes: int = 15
+    lockout_minutes: int = 15
+    token_days: int = 90
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -55,6 +63,14 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         track_retention_days=int(env.get("SIAGA_TRACK_RETENTION_DAYS", base.track_retention_days)),
         tile_url=env.get("SIAGA_TILE_URL", base.tile_url),
         secure_cookies=_bool(env.get("SIAGA_SECURE_COOKIES"), base.secure_cookies),
+        login_rate_address=env.get("SIAGA_LOGIN_RATE_ADDRESS", base.login_rate_address),
+        login_rate_account=env.get("SIAGA_LOGIN_RATE_ACCOUNT", base.login_rate_account),
+        api_auth_fail_rate=env.get("SIAGA_API_AUTH_FAIL_RATE", base.api_auth_fail_rate),
+        lockout_failures=int(env.get("SIAGA_LOCKOUT_FAILURES", base.lockout_failures)),
+        lockout_window_minutes=int(env.get("SIAGA_LOCKOUT_WINDOW_MINUTES",
+                                           base.lockout_window_minutes)),
+        lockout_minutes=int(env.get("SIAGA_LOCKOUT_MINUTES", base.lockout_minutes)),
+        token_days=int(env.get("SIAGA_TOKEN_DAYS", base.token_days)),
     )
 
 

@@ -137,24 +137,73 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_DATABASE_URL = "sqlite:///var/demo.db"
+
+
+def _demo_refusal(url: str) -> str | None:
+    """Why the demo must not run on this database (it has real accounts), or None."""
+    from sqlalchemy.engine import make_url
+
+    from dispatch.db.engine import make_engine
+    from dispatch.services.accounts import non_demo_usernames
+
+    engine = make_engine(url)
+    try:
+        count, names = non_demo_usernames(engine)
+    finally:
+        engine.dispose()
+    if not count:
+        return None
+    shown = ", ".join(names) + (", …" if count > len(names) else "")
+    where = make_url(url).render_as_string(hide_password=True)
+    return (
+        f"siaga112 demo: menolak berjalan / refusing to run on {where}: it has {count} account(s) "
+        f"that are not demo accounts ({shown}).\n"
+        "  The demo plants accounts with well-known passwords, so it only runs on a database of "
+        "its own.\n"
+        f"  Unset SIAGA_DATABASE_URL (the demo then uses {DEMO_DATABASE_URL}) or point it at an "
+        "empty database; production is `siaga112 serve`."
+    )
+
+
+def _plant_demo_accounts(rt: Any) -> None:
+    """The printed demo accounts, marked as demo users, plus the simulated dispatcher's."""
+    from dispatch.services import accounts
+
+    for username, password, role, opd in DEMO_ACCOUNTS:
+        accounts.ensure_demo_user(rt, username, password, role, opd_code=opd)
+    try:
+        from simulators.demo import DEMO_OPERATOR
+    except ModuleNotFoundError:
+        return
+    # The simulation acts through this account; made here, disabled, so it counts as demo.
+    accounts.ensure_demo_user(rt, DEMO_OPERATOR, secrets.token_urlsafe(18), "operator",
+                              active=False)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Everything embedded: SQLite, in-process broker, simulated fleet and calls."""
     from dispatch.config import settings_from_env
-    from dispatch.services import accounts
-    from dispatch.services.errors import Conflict
+    from dispatch.services.errors import ServiceError
 
     settings = settings_from_env()
     if "SIAGA_DATABASE_URL" not in os.environ:
-        settings = settings.with_(database_url="sqlite:///var/demo.db")
+        settings = settings.with_(database_url=DEMO_DATABASE_URL)
+    # Checked before anything is migrated or written: a production database stays untouched.
+    refusal = _demo_refusal(settings.database_url)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 3
     # Kept on disk beside the demo database, so a restarted demo keeps people logged in.
     settings = settings.with_(
         secret_key=settings.secret_key or _secret_key(Path("var/demo_secret_key")))
     rt = _runtime(settings)
-    for username, password, role, opd in DEMO_ACCOUNTS:
-        try:
-            accounts.create_user(rt, username, password, role, opd_code=opd)
-        except Conflict:
-            accounts.set_password(rt, username, password)
+    try:
+        _plant_demo_accounts(rt)
+    except ServiceError as err:
+        rt.stop()
+        print(f"siaga112 demo: {err.message}", file=sys.stderr)
+        return 3
     _attach_background(rt, demo=True)
     # The broker's port is chosen at start: say where it is, for field clients and simulators.
     gateway = rt.extensions.get("mqtt_gateway")
@@ -177,44 +226,151 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _serve(rt, args.host, args.port, on_ready=start_load)
 
 
-def cmd_users(args: argparse.Namespace) -> int:
-    """Create a user; the password comes from stdin, never the command line."""
-    from dispatch.services import accounts
-    from dispatch.services.errors import ServiceError
+_MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
+
+def _local(at: Any, tz: Any) -> str:
+    """`01 Des 2026 02:14 WIB` in the city's zone; `-` for none."""
+    if at is None:
+        return "-"
+    local = at.astimezone(tz)
+    return f"{local.day:02d} {_MONTHS_ID[local.month - 1]} {local.year} {local:%H:%M} {local.tzname()}"
+
+
+def _city_tz(rt: Any) -> Any:
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(rt.city.timezone)
+    except Exception:
+        return ZoneInfo("UTC")
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
     if not args.password_stdin:
         print("siaga112: use --password-stdin (passwords never go on the command line)",
               file=sys.stderr)
-        return 2
-    password = sys.stdin.readline().rstrip("\r\n")
+        return None
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _accounts_call(fn: Callable[[Any], int]) -> int:
+    """Run `fn(runtime)`; a service error is one line on stderr and exit code 1."""
+    from dispatch.services.errors import ServiceError
+
     rt = _runtime(_settings())
     try:
-        user = accounts.create_user(rt, args.name, password, args.role, opd_code=args.opd)
+        return fn(rt)
     except ServiceError as err:
         print(f"siaga112: {err.message}", file=sys.stderr)
         return 1
     finally:
         rt.stop()
-    print(f"user {user.username} created with role {user.role}")
-    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Create a user; the password comes from stdin, never the command line."""
+    from dispatch.services import accounts
+
+    password = _read_password(args)
+    if password is None:
+        return 2
+
+    def run(rt: Any) -> int:
+        user = accounts.create_user(rt, args.name, password, args.role, opd_code=args.opd)
+        print(f"user {user.username} created with role {user.role}")
+        return 0
+
+    return _accounts_call(run)
+
+
+def cmd_users_active(args: argparse.Namespace) -> int:
+    """Disable a user (sessions end, tokens refused) or enable it (lifts a lockout too)."""
+    from dispatch.services import accounts
+
+    active = args.users_command == "enable"
+
+    def run(rt: Any) -> int:
+        done = accounts.set_active(rt, args.name, active)
+        if active:
+            print(f"user {args.name} enabled (lockout lifted)")
+        else:
+            print(f"user {args.name} disabled: {done.sessions} session(s) ended; "
+                  "its tokens are refused while disabled")
+        return 0
+
+    return _accounts_call(run)
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    """Set a user's password from stdin; every session of the user ends."""
+    from dispatch.services import accounts
+
+    password = _read_password(args)
+    if password is None:
+        return 2
+
+    def run(rt: Any) -> int:
+        done = accounts.set_password(rt, args.name, password, revoke_tokens=args.revoke_tokens)
+        print(f"password of {args.name} changed: {done.sessions} session(s) ended, "
+              f"{done.tokens} token(s) revoked")
+        return 0
+
+    return _accounts_call(run)
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     """Create an API token; printed once, as the last line."""
     from dispatch.services import accounts
-    from dispatch.services.errors import ServiceError
 
-    rt = _runtime(_settings())
-    try:
-        token = accounts.create_token(rt, args.name, args.label)
-    except ServiceError as err:
-        print(f"siaga112: {err.message}", file=sys.stderr)
-        return 1
-    finally:
-        rt.stop()
-    print(f"token for {args.name} (shown once; store it safely):")
-    print(token)
-    return 0
+    def run(rt: Any) -> int:
+        token = accounts.create_token(rt, args.name, args.label, expires_days=args.expires_days)
+        days = args.expires_days or rt.settings.token_days
+        print(f"token for {args.name}, valid {days} day(s) (shown once; store it safely):")
+        print(token)
+        return 0
+
+    return _accounts_call(run)
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    """List tokens (id, prefix, user, dates, state); never the secret."""
+    from dispatch.services import accounts
+
+    def run(rt: Any) -> int:
+        rows = accounts.list_tokens(rt, args.name)
+        if args.json:
+            for row in rows:
+                print(json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                  for k, v in row.items()}, ensure_ascii=False))
+            return 0
+        tz = _city_tz(rt)
+        header = ("ID", "PREFIX", "USER", "LABEL", "CREATED", "EXPIRES", "LAST USED", "STATE")
+        table = [header] + [
+            (str(r["id"]), r["prefix"] or "-", r["user"], r["name"], _local(r["created_at"], tz),
+             _local(r["expires_at"], tz), _local(r["last_used_at"], tz),
+             r["state"] + (f" {_local(r['revoked_at'], tz)}" if r["revoked_at"] else ""))
+            for r in rows
+        ]
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        for row in table:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        return 0
+
+    return _accounts_call(run)
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    """Revoke one token by id or prefix (as `tokens list` shows them)."""
+    from dispatch.services import accounts
+
+    def run(rt: Any) -> int:
+        done = accounts.revoke_token_ref(rt, args.ref)
+        state = "revoked" if done["was_live"] else "was already revoked"
+        print(f"token {done['id']} ({done['prefix'] or '-'}) of {done['user']} {state}")
+        return 0
+
+    return _accounts_call(run)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -284,13 +440,34 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     uc.add_argument("--opd", default=None, help="OPD code for agency users")
     uc.set_defaults(func=cmd_users)
+    for name, helptext in (
+        ("disable", "disable a user: sessions end, tokens are refused, no login"),
+        ("enable", "enable a user again and lift a login lockout"),
+    ):
+        ua = usub.add_parser(name, help=helptext)
+        ua.add_argument("name")
+        ua.set_defaults(func=cmd_users_active)
+    up = usub.add_parser("passwd", help="set a user's password (every session ends)")
+    up.add_argument("name")
+    up.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    up.add_argument("--revoke-tokens", action="store_true", help="also revoke the user's tokens")
+    up.set_defaults(func=cmd_users_passwd)
 
     t = sub.add_parser("tokens", help="manage API tokens")
     tsub = t.add_subparsers(dest="tokens_command", required=True)
     tc = tsub.add_parser("create", help="create a token acting as a user")
     tc.add_argument("name", help="the user the token acts as")
     tc.add_argument("--label", default="api", help="what the token is for")
+    tc.add_argument("--expires-days", type=int, default=None,
+                    help="lifetime in days (default SIAGA_TOKEN_DAYS, 90)")
     tc.set_defaults(func=cmd_tokens)
+    tl = tsub.add_parser("list", help="list tokens (never their secret)")
+    tl.add_argument("name", nargs="?", default=None, help="only this user's tokens")
+    tl.add_argument("--json", action="store_true", help="one JSON object per token")
+    tl.set_defaults(func=cmd_tokens_list)
+    tr = tsub.add_parser("revoke", help="revoke a token by id or prefix")
+    tr.add_argument("ref", metavar="ID|PREFIX")
+    tr.set_defaults(func=cmd_tokens_revoke)
 
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True)

@@ -18,7 +18,7 @@ from . import console as console_ui
 from . import dashboard as dashboard_ui
 from . import open311 as open311_ui
 from .errors import register_error_handlers
-from .extensions import csrf, login_manager, socketio
+from .extensions import csrf, limiter, login_manager, socketio
 
 
 def create_app(
@@ -43,6 +43,9 @@ def create_app(
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds it
         JSON_SORT_KEYS=False,
+        # Shared by every process when Redis is configured, so a throttle holds across workers.
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_SWALLOW_ERRORS=True,  # Redis down: throttles open, the DB lockout still holds
     )
     if config:
         app.config.update(config)
@@ -51,6 +54,7 @@ def create_app(
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
+    limiter.init_app(app)
     socketio.init_app(
         app,
         async_mode="threading",
@@ -69,6 +73,7 @@ def create_app(
     complaints_ui.init_app(app)
     open311_ui.init_app(app)
     live.init_live(app, rt)
+    auth.init_auth(app, rt)
 
     @app.after_request
     def _security_headers(resp: Any) -> Any:

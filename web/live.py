@@ -32,6 +32,7 @@ from dispatch.domain.events import Event, UnitPositionUpdated
 from dispatch.runtime import Runtime
 from dispatch.services import incidents, units
 
+from .auth import track_live_connection
 from .extensions import socketio
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ def _connect(auth: Any = None) -> bool:
         return False
     join_room(CONSOLE_ROOM)
     join_room(f"role:{current_user.role}")
+    track_live_connection()  # so it ends with its session (logout, password change, disable)
     return True
 
 

@@ -28,6 +28,36 @@ class User(Base):
     opd_code: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Planted by `siaga112 demo` (known passwords): the demo refuses a database with others.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class UserSession(Base):
+    """A login session, so a copied cookie dies at logout, password change or disable."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginFailure(Base):
+    """Failed logins per typed username (known or not, so a lockout reveals no account)."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime]
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_address: Mapped[str | None] = mapped_column(String(64))
 
 
 class ApiToken(Base):
@@ -40,6 +70,10 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The first characters of the clear token: enough to name it, useless to use it.
+    prefix: Mapped[str | None] = mapped_column(String(16), index=True)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 
