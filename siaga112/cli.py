@@ -480,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, module, helptext in (
         ("simulate", "simulators.cli", "simulators: incidents, replay, fleet, scenario"),
-        ("mqtt-config", "units.mqtt_config", "write a Mosquitto password file and ACL"),
+        ("mqtt-config", "units.mqtt_config", "write a Mosquitto config, password file and ACL"),
     ):
         # No option prefix here, so `mqtt-config --out DIR` reaches the module's own parser
         # whole (a REMAINDER positional does not take a leading "--option" otherwise).

@@ -199,6 +199,7 @@ class SimUnit:
     outbox: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     inbox: list[dict[str, Any]] = field(default_factory=list)
     seen_orders: dict[str, bool] = field(default_factory=dict)  # order id -> accepted
+    pending_orders: set[str] = field(default_factory=set)  # received, not yet decided
     down: bool = False  # out of service by fault or scenario
 
 
@@ -211,6 +212,7 @@ class FleetStats:
     declined: int = 0
     busy_declined: int = 0
     resends_seen: int = 0
+    duplicates_ignored: int = 0  # copies that came while the first was still being decided
     jobs_done: int = 0
     positions: int = 0
     statuses: int = 0
@@ -324,18 +326,25 @@ class FleetSim:
         if not u.connected:
             u.inbox.append(order)
             return
+        # De-duplicate by order_id: QoS 1 and the center's resend both deliver copies.
         order_id = str(order.get("order_id", ""))
         if order_id in u.seen_orders:
             # A resend: our ack was lost or late; say it again.
             self.stats.resends_seen += 1
             self._send(u, "ack", order_id, u.seen_orders[order_id], self.sched.ts())
             return
+        if order_id in u.pending_orders:
+            # The crew is still reading the first copy: its ack will answer both.
+            self.stats.duplicates_ignored += 1
+            return
+        u.pending_orders.add(order_id)
         self.stats.orders += 1
         delay = self.rng.uniform(*self.cfg.ack_delay_s)
         self.sched.after(delay, self._decide, u, order)
 
     def _decide(self, u: SimUnit, order: dict[str, Any]) -> None:
         order_id = str(order["order_id"])
+        u.pending_orders.discard(order_id)
         if order_id in u.seen_orders:
             return
         can_take = not u.down and u.status in ("available", "returning", "dispatched") and (

@@ -12,6 +12,7 @@ from dispatch.runtime import Runtime
 from dispatch.services import incidents
 from dispatch.services.actors import Actor
 from tests.support.brokers import Mosquitto, free_port, running_mosquitto
+from tests.support.secured_broker import secured_broker
 from units.setup import attach
 from units.unitclient import UnitClient
 
@@ -38,7 +39,6 @@ def test_order_survives_broker_restart_while_unit_offline(tmp_path: Path) -> Non
         rt = Runtime(settings)
         attach(rt, embedded=False)
         gw = rt.extensions["mqtt_gateway"]
-        gw.client.reconnect_delay_set(min_delay=1, max_delay=2)  # keep the test short
         rt.start()
         try:
             assert gw.wait_connected(10) and gw.wait_subscribed(10)
@@ -79,9 +79,12 @@ def test_order_survives_broker_restart_while_unit_offline(tmp_path: Path) -> Non
 
 
 def test_positions_published_while_center_is_down_arrive_later(tmp_path: Path) -> None:
-    """The center's persistent session: QoS 1 unit messages wait at the broker for it."""
-    with running_mosquitto(tmp_path / "broker", extra_conf=STAY) as broker:
-        settings = Settings(database_url=f"sqlite:///{tmp_path}/c.db", mqtt_url=broker.url)
+    """The center's persistent session: QoS 1 unit messages wait at the broker for it.
+
+    Its client id is its user name, so the same credential finds the same session again."""
+    with secured_broker(["AMB-01"]) as sb:
+        settings = Settings(database_url=f"sqlite:///{tmp_path}/c.db",
+                            mqtt_url=sb.url("siaga112-center-1"))
         rt = Runtime(settings)
         attach(rt, embedded=False)
         rt.start()
@@ -90,11 +93,12 @@ def test_positions_published_while_center_is_down_arrive_later(tmp_path: Path) -
         assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
         rt.stop()  # the center goes away; its session (and subscriptions) stay at the broker
 
-        crew = UnitClient(broker.url, "AMB-01", lwt=False).connect(announce=False)
+        crew = UnitClient(sb.broker.url, "AMB-01", username="AMB-01",
+                          password=sb.password("AMB-01"), lwt=False).connect(announce=False)
         crew.position(-7.8050, 112.0150)
         crew.disconnect()
 
-        rt = Runtime(settings)  # same database → same client id → same session
+        rt = Runtime(settings)  # same credential → same client id → same session
         attach(rt, embedded=False)
         rt.start()
         try:
@@ -102,6 +106,22 @@ def test_positions_published_while_center_is_down_arrive_later(tmp_path: Path) -
                      what="the queued fix")
         finally:
             rt.stop()
+
+
+def test_without_credentials_each_process_gets_a_random_clean_session(tmp_path: Path) -> None:
+    """No credential: a random id per process (never one a unit could guess), clean session."""
+    with running_mosquitto(tmp_path / "broker", extra_conf=STAY) as broker:
+        settings = Settings(database_url=f"sqlite:///{tmp_path}/r.db", mqtt_url=broker.url)
+        ids = []
+        for _ in range(2):
+            rt = Runtime(settings)
+            attach(rt, embedded=False)
+            gw = rt.extensions["mqtt_gateway"]
+            ids.append(gw.client_id)
+            assert not gw.persistent
+            rt.stop()
+        assert ids[0] != ids[1] and all(i.startswith("siaga112-center-") for i in ids)
+        assert all(len(i) == len("siaga112-center-") + 16 for i in ids)
 
 
 def test_center_started_before_the_broker_connects_when_it_appears(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The MQTT gateway: field units ↔ the center.
 
-paho-mqtt 2.x (`CallbackAPIVersion.VERSION2`), automatic reconnect with exponential
-backoff, a persistent session (clean_session=False) so QoS 1 messages published while
+paho-mqtt 2.x (`CallbackAPIVersion.VERSION2`), automatic reconnect with a jittered
+exponential back-off capped at a few seconds, and, with a credential, a persistent session
+under the user name as client id (clean_session=False), so QoS 1 messages published while
 the center was away are delivered when it returns. The network thread only routes a
 message and queues it; one handler thread parses, validates and calls ONE service
 function per message, in arrival order. Bad messages are logged and counted by reason
@@ -10,10 +11,11 @@ function per message, in arrival order. Bad messages are logged and counted by r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import queue
+import random
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -75,13 +77,46 @@ class BrokerAddress:
         return f"{scheme}://{user}{self.host}:{self.port}"
 
 
-def default_client_id(rt: Runtime) -> str:
-    """Stable per deployment (its database), so the broker keeps its session across restarts."""
+def default_client_id(rt: Runtime, address: BrokerAddress) -> tuple[str, bool]:
+    """(client id, persistent session?): the user name, a configured id, or a random one.
+
+    With `mqtt-config`'s broker the client id is the user name anyway; each center process
+    has its own credential, so its session survives its restarts. Without a credential the id
+    is random per process (two processes never kick each other, and nobody can guess it), and
+    the session is clean: no one would ever resume it, so the broker must not queue for it.
+    """
+    if address.username:
+        return address.username, True
     configured = rt.settings.extra.get("mqtt_client_id") if rt.settings.extra else None
     if configured:
-        return str(configured)
-    digest = hashlib.sha1(rt.settings.database_url.encode(), usedforsecurity=False).hexdigest()
-    return f"siaga112-center-{digest[:10]}"
+        return str(configured), True
+    return f"siaga112-center-{secrets.token_hex(8)}", False
+
+
+class Backoff:
+    """Reconnect delays: 1, 2, 4, then `cap` seconds, each shortened by up to `jitter`.
+
+    Capped at a few seconds so the center is back within moments of the broker; the jitter
+    keeps several center processes from reconnecting in lock-step.
+    """
+
+    def __init__(self, first: float = 1.0, cap: float = 5.0, jitter: float = 0.5,
+                 rng: random.Random | None = None) -> None:
+        self.first = first
+        self.cap = cap
+        self.jitter = jitter
+        self.rng = rng or random.Random()
+        self.attempt = 0
+
+    def next(self) -> float:
+        """The delay before the next attempt."""
+        base = min(self.first * 2 ** min(self.attempt, 16), self.cap)
+        self.attempt += 1
+        return base * (1.0 - self.jitter * self.rng.random())
+
+    def reset(self) -> None:
+        """Connected: start from the first delay again."""
+        self.attempt = 0
 
 
 class MqttGateway:
@@ -93,13 +128,15 @@ class MqttGateway:
         url: str,
         client_id: str | None = None,
         queue_size: int = 200_000,
-        reconnect_max_s: int = 30,
+        reconnect_max_s: float = 5.0,
     ) -> None:
         self.rt = rt
         self.address = BrokerAddress.parse(url)
         self.public_url = self.address.public_url
         self.prefix = rt.settings.mqtt_prefix
-        self.client_id = client_id or default_client_id(rt)
+        default_id, persistent = default_client_id(rt, self.address)
+        self.client_id = client_id or default_id
+        self.persistent = persistent or client_id is not None
         self.connected = False
         self.handlers: dict[str, Handler] = {}
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
@@ -111,18 +148,21 @@ class MqttGateway:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
-            clean_session=False,
+            clean_session=not self.persistent,
             protocol=mqtt.MQTTv311,
         )
         if self.address.username:
             self.client.username_pw_set(self.address.username, self.address.password)
         if self.address.tls:
             self.client.tls_set()
-        self.client.reconnect_delay_set(min_delay=1, max_delay=reconnect_max_s)
+        self.backoff = Backoff(cap=reconnect_max_s)
+        # Each failure callback below sets the next wait; this only bounds paho's own.
+        self.client.reconnect_delay_set(min_delay=1, max_delay=int(max(reconnect_max_s, 1)))
         self.client.max_queued_messages_set(0)  # keep every order while disconnected
         self.client.max_inflight_messages_set(100)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_message = self._on_message
         self.client.on_publish = self._on_publish
         self.client.on_subscribe = lambda *_args: self.subscribed.set()
@@ -201,6 +241,12 @@ class MqttGateway:
             self._worker.join(10)
             self._worker = None
 
+    def _next_delay(self) -> None:
+        # paho doubles its own delay without jitter; pinning min = max to our next delay
+        # makes its next wait exactly that (reconnect_delay_set also restarts its doubling).
+        delay = self.backoff.next()
+        self.client.reconnect_delay_set(min_delay=delay, max_delay=delay)  # type: ignore[arg-type]
+
     # -- paho callbacks (network thread) --------------------------------------
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any,
                     reason_code: Any, _props: Any = None) -> None:
@@ -209,6 +255,7 @@ class MqttGateway:
             self.rt.counters.incr("mqtt_connect_refused")
             return
         client.subscribe(self.subscriptions)
+        self.backoff.reset()
         self.connected = True
         self._connected_event.set()
         self.rt.counters.incr("mqtt_connects")
@@ -218,10 +265,16 @@ class MqttGateway:
                        reason_code: Any, _props: Any = None) -> None:
         was = self.connected
         self.connected = False
+        self._next_delay()
         if was and self._started:
             log.warning("MQTT connection to %s lost (%s); reconnecting", self.public_url,
                         reason_code)
             self.rt.counters.incr("mqtt_disconnects")
+
+    def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
+        # Nothing listening (broker down or restarting): try again after the next delay.
+        self.rt.counters.incr("mqtt_connect_failed")
+        self._next_delay()
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         try:

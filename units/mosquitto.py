@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -46,6 +47,7 @@ class Mosquitto:
     extra_conf: str = ""
     persistence: bool = True
     max_queued_messages: int = 100_000
+    conf: Path | None = None  # a finished config (e.g. `siaga112 mqtt-config`'s), used as is
 
     @property
     def url(self) -> str:
@@ -58,6 +60,8 @@ class Mosquitto:
         if binary is None:
             raise RuntimeError("mosquitto is not installed; run `make install`")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.conf is not None:
+            return self._run(binary, self.conf)
         conf = self.workdir / "mosquitto.conf"
         persistence = (f"persistence true\npersistence_location {self.workdir}/\n"
                        "autosave_interval 1\n" if self.persistence else "")
@@ -72,12 +76,26 @@ class Mosquitto:
             + ("user root\n" if os.geteuid() == 0 else "")
             + self.extra_conf
         )
-        log = open(self.workdir / "mosquitto.log", "ab")  # noqa: SIM115
-        # The binary is found on PATH/sbin by mosquitto_binary(); the config is ours.
-        self.proc = subprocess.Popen(  # noqa: S603
-            [binary, "-c", str(conf)], stdout=log, stderr=log)
-        wait_port(self.port)
-        return self
+        return self._run(binary, conf)
+
+    def _run(self, binary: str, conf: Path) -> Mosquitto:
+        log_path = self.workdir / "mosquitto.log"
+        with open(log_path, "ab") as log:
+            # The binary is found on PATH/sbin by mosquitto_binary(); the config is ours.
+            self.proc = subprocess.Popen(  # noqa: S603
+                [binary, "-c", str(conf)], stdout=log, stderr=log)
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                wait_port(self.port, timeout=0.2)
+                return self
+            except TimeoutError:
+                # A broker that refuses its config exits at once: say why, not "timed out".
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                    self.stop()
+                    raise RuntimeError(f"mosquitto -c {conf} did not start: "
+                                       + " | ".join(tail)) from None
 
     def stop(self) -> None:
         """Stop the broker (it saves its persistence file on a clean stop)."""
@@ -90,9 +108,25 @@ class Mosquitto:
                 self.proc.wait(5)
         self.proc = None
 
-    def restart(self) -> None:
-        """Stop and start again on the same port and persistence folder."""
-        self.stop()
+    def kill(self) -> None:
+        """kill -9: no chance to save; what survives is what autosave wrote."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(5)
+        self.proc = None
+
+    def reload(self) -> None:
+        """SIGHUP: the broker re-reads its password file and ACL."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise RuntimeError("mosquitto is not running")
+        self.proc.send_signal(signal.SIGHUP)
+
+    def restart(self, kill: bool = False) -> None:
+        """Stop (or kill -9) and start again on the same port and persistence folder."""
+        if kill:
+            self.kill()
+        else:
+            self.stop()
         self.start()
 
 

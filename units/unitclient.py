@@ -2,6 +2,8 @@
 
 Publishes position/status/ack/online for one unit id, receives its orders at QoS 1 with
 a persistent session (clean_session=False), and sets an LWT so the center sees it drop.
+Orders are de-duplicated by `order_id`, as every unit must: QoS 1 and the center's resend
+after a missing ack can both deliver a second copy of the same order.
 """
 
 from __future__ import annotations
@@ -43,12 +45,17 @@ class UnitClient:
         self.unit_id = unit_id
         self.prefix = prefix
         self.base = f"{prefix}/units/{unit_id}"
-        self.orders: list[dict[str, Any]] = []
+        self.orders: list[dict[str, Any]] = []  # each order once, in arrival order
+        self.copies: list[dict[str, Any]] = []  # every order message, duplicates included
         self.messages: list[tuple[str, bytes]] = []
+        self.disconnects = 0  # connections lost or closed (a takeover shows here)
         self._cond = threading.Condition()
         self.connected = threading.Event()
         self.connect_refused: Any = None
-        self.on_order: Callable[[dict[str, Any]], None] | None = None
+        self.on_order: Callable[[dict[str, Any]], None] | None = None  # first copy only
+        # A copy of an order already had: a real unit sends its ack again, starts nothing.
+        self.on_duplicate: Callable[[dict[str, Any]], None] | None = None
+        self._seen: set[str] = set()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id or unit_id,
@@ -65,6 +72,7 @@ class UnitClient:
         self.client.max_queued_messages_set(0)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_disconnect = self._on_disconnect
         self.subscribe_orders = True
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
@@ -83,9 +91,24 @@ class UnitClient:
                     order = json.loads(msg.payload)
                 except ValueError:
                     order = {"raw": msg.payload.decode("utf-8", "replace")}
-                self.orders.append(order)
-                if self.on_order:
-                    self.on_order(order)
+                if not isinstance(order, dict):
+                    order = {"raw": order}
+                self.copies.append(order)
+                key = order.get("order_id")
+                if key is not None and str(key) in self._seen:
+                    if self.on_duplicate:
+                        self.on_duplicate(order)
+                else:
+                    if key is not None:
+                        self._seen.add(str(key))
+                    self.orders.append(order)
+                    if self.on_order:
+                        self.on_order(order)
+            self._cond.notify_all()
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, _rc: Any, _p: Any = None) -> None:
+        with self._cond:
+            self.disconnects += 1
             self._cond.notify_all()
 
     # -- connection -------------------------------------------------------------
@@ -130,19 +153,29 @@ class UnitClient:
             body["order_id"] = order_id
         return self.publish_raw(f"{self.base}/status", json.dumps(body))
 
-    def ack(self, order_id: str, accepted: bool = True) -> mqtt.MQTTMessageInfo:
+    def ack(self, order_id: str, accepted: bool = True,
+            ts: float | None = None) -> mqtt.MQTTMessageInfo:
         """Acknowledge (or decline) an order."""
-        body = {"order_id": order_id, "accepted": accepted, "ts": self.clock.time()}
+        body = {"order_id": order_id, "accepted": accepted,
+                "ts": self.clock.time() if ts is None else ts}
         return self.publish_raw(f"{self.base}/ack", json.dumps(body))
 
     # -- waiting -------------------------------------------------------------------
     def wait_orders(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Block until `count` orders arrived (or the timeout passed); returns them all."""
+        """Block until `count` distinct orders arrived (or the timeout passed); returns them."""
+        return self._wait(self.orders, count, timeout)
+
+    def wait_copies(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Block until `count` order messages arrived, duplicates included; returns them."""
+        return self._wait(self.copies, count, timeout)
+
+    def _wait(self, items: list[dict[str, Any]], count: int,
+              timeout: float) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         with self._cond:
-            while len(self.orders) < count:
+            while len(items) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._cond.wait(left)
-            return list(self.orders)
+            return list(items)

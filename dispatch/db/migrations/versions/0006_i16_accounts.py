@@ -1,7 +1,7 @@
 """accounts: login lockout, server-side sessions, token expiry/prefix/revocation, demo users
 
 Revision ID: i16_accounts
-Revises: 0005_incident_geocell
+Revises: i10_unit_simulated
 Create Date: 2026-11-24 10:00:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import dispatch.db.types
 
 revision: str = "i16_accounts"
-down_revision: str | Sequence[str] | None = "0005_incident_geocell"
+down_revision: str | Sequence[str] | None = "i10_unit_simulated"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
