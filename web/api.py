@@ -15,6 +15,7 @@ from dispatch.services import incidents, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
+from .citytime import page_time
 from .errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -161,7 +162,7 @@ def register_unit() -> Any:
 @bp.get("/city")
 @roles_required("operator")
 def city() -> Any:
-    """The city pack's map data: districts, stations, centre."""
+    """The city pack's map data (districts, stations, centre) and its time (zone, today, now)."""
     pack = runtime().city
     return jsonify(
         {
@@ -174,6 +175,7 @@ def city() -> Any:
                 for s in pack.stations
             ],
             "approximate": bool(pack.settings.get("approximate", True)),
+            "time": page_time(),
         }
     )
 

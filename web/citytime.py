@@ -49,15 +49,17 @@ def isotime(value: Any) -> str:
 
 
 def page_time() -> dict[str, str]:
-    """The city's zone, today and now, for the page to hand to the browser."""
+    """The city's zone, today and now (on the server's clock), for the browser."""
     rt = current_app.extensions["siaga112"]
     tz = rt.city.tz
     now = rt.clock.now()
+    local = citytime.local(now, tz)
     return {
-        "tz": rt.city.timezone,
-        "today": citytime.local_date(now, tz).isoformat(),
-        "now": citytime.iso_local(now, tz) or "",
-        "label": citytime.zone_label(tz, now),
+        "timezone": rt.city.timezone,
+        "zone_label": citytime.zone_label(tz, now),
+        "utc_offset": local.isoformat()[-6:],
+        "today": local.date().isoformat(),
+        "now": local.isoformat(),
     }
 
 

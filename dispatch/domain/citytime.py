@@ -16,6 +16,7 @@ timezone-aware UTC; they become local only at the edges:
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,8 @@ ZONE_ABBREVIATIONS: dict[str, str] = {
     "Asia/Ujung_Pandang": "WITA",
     "Asia/Jayapura": "WIT",
 }
+# A '+07:00' offset arrives as ' 07:00' when a client forgot to escape '+' in a query string.
+_LOST_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 MONTHS: dict[str, tuple[str, ...]] = {
     "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
@@ -120,7 +123,7 @@ def parse_instant(text: str, tz: tzinfo, end_of_day: bool = False) -> datetime:
     A bare date is the city's midnight starting it, or with `end_of_day` the midnight
     ending it. ValueError for anything else.
     """
-    raw = text.strip()
+    raw = _LOST_PLUS.sub(r"\1+\2", text.strip())
     if len(raw) == 10:
         day = date.fromisoformat(raw)
         return day_start(day + timedelta(days=1) if end_of_day else day, tz)

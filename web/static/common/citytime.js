@@ -89,10 +89,10 @@
     var p = parts(d);
     return p.year + "-" + pad(p.month) + "-" + pad(p.day);
   }
-  /** Follow the server's clock: `iso` is a time the server just reported. */
-  function sync(iso) {
-    var t = Date.parse(iso);
-    if (!isNaN(t)) { offsetMs = t - Date.now(); }
+  /** Follow the server's clock: `value` (ISO string or Date) is a time it just reported. */
+  function sync(value) {
+    var d = toDate(value);
+    if (d) { offsetMs = d.getTime() - Date.now(); }
   }
   /** The server's "now" as the browser last learnt it. */
   function now() { return new Date(Date.now() + offsetMs); }

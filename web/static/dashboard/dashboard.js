@@ -327,7 +327,7 @@
     chart("chart-trend", {
       type: "bar",
       data: {
-        labels: trend.map(function (r) { return r.label; }),
+        labels: trend.map(function (r) { return SiagaTime.formatDate(r.label); }),
         datasets: [{
           label: (data.trend.bucket === "week" ? "Kejadian per minggu / Incidents per week" : "Kejadian per hari / Incidents per day"),
           data: trend.map(function (r) { return r.incidents; }), backgroundColor: "#90a4ae", yAxisID: "y"
