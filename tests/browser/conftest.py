@@ -13,8 +13,8 @@ Reusable by every page's browser tests (console, dashboard, portal):
 Time: every context runs in a browser time zone far from the city's (``BROWSER_TZ``), so a
 page that formats with the browser's own zone instead of the city's shows it. With
 ``SIAGA_TEST_NOW`` (tests/support/timetravel.py) Chromium's clock is installed at the same
-instant as the server's (``context.clock``), and session cookies expire on the real clock,
-because Chromium's cookie jar does not travel.
+instant as the server's (``context.clock``). Cookies need nothing: Chromium reads a cookie's
+expiry relative to the response's ``Date`` header, which comes from the same travelled clock.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask.sessions import SecureCookieSessionInterface
 
 from dispatch.clock import Clock
 from dispatch.config import Settings
@@ -37,7 +36,7 @@ from dispatch.services import accounts
 from tests.conftest import PASSWORDS
 from tests.support.brokers import Mosquitto
 from tests.support.live_server import LiveServer, start_live_server
-from tests.support.timetravel import real_now, travelling
+from tests.support.timetravel import travelling
 
 CHROMIUM = os.environ.get("SIAGA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -120,16 +119,6 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         context.close()
 
 
-class RealClockCookies(SecureCookieSessionInterface):
-    """Session cookies that expire on the real clock: Chromium's cookie jar lives there."""
-
-    def get_expiration_time(self, app: Any, session: Any) -> datetime | None:
-        """A permanent session's expiry counted from the real time, not the travelled one."""
-        if session.permanent:
-            return real_now() + app.permanent_session_lifetime
-        return None
-
-
 @dataclass
 class Live:
     """A running server with its runtime, accounts and broker."""
@@ -166,8 +155,6 @@ def make_live(tmp_path: Path, broker: Mosquitto | None, clock: Clock | None = No
 
         attach(rt, embedded=False)
     app = create_app(runtime=rt, config={"TESTING": False})
-    if travelling():
-        app.session_interface = RealClockCookies()
     rt.start()
     gateway = rt.extensions.get("mqtt_gateway")
     if gateway is not None:

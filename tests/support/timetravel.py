@@ -47,15 +47,6 @@ def travelling() -> bool:
     return _TRAVELLER is not None
 
 
-def real_now() -> datetime:
-    """The real wall-clock time, even while travelling (the browser's cookie jar lives there)."""
-    if _TRAVELLER is None:
-        return datetime.now(UTC)
-    import time_machine
-
-    return time_machine.escape_hatch.datetime.datetime.now(UTC)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """Start the journey before any test module is imported."""
     global _TRAVELLER
