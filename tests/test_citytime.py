@@ -23,6 +23,9 @@ from dispatch.runtime import Runtime
 from tests.support.complaints import DHOHO, STREET_LIGHT, csrf_from, login, make_app, make_runtime
 from tests.support.complaints import user as make_user
 
+# Pinned instants, but rerun at the chosen ones too: nothing here may read the wall clock.
+pytestmark = pytest.mark.datesensitive
+
 JAKARTA = ZoneInfo("Asia/Jakarta")
 # 19:14 UTC on 30 November is 02:14 on 1 December in Kediri: another day, another month.
 LATE_UTC = datetime(2026, 11, 30, 19, 14, tzinfo=UTC)
