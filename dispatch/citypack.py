@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from dispatch.domain import citytime
 from dispatch.domain.constants import EMERGENCY_CATEGORIES, UNIT_TYPES
 
 CITYPACKS_DIR = Path(__file__).parent / "citypacks"
@@ -121,6 +122,11 @@ class CityPack:
     _stations_by_id: Mapping[str, Station] = field(default_factory=dict, repr=False, compare=False)
     # neighbours.geojson (optional): outlines of the authorities around the city, for hand-off.
     neighbours_geojson: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def tz(self) -> tzinfo:
+        """The city's time zone: it decides "today" and every date shown."""
+        return citytime.zone(self.timezone)
 
     def station(self, id: str) -> Station | None:
         """Return the station with this id, or None."""
@@ -266,7 +272,11 @@ def _parse_city(raw: Any) -> dict[str, Any]:
     file = "city.json"
     city = _check_type(raw, dict, file, "")
     _get(city, "name", str, file, "")
-    _get(city, "timezone", str, file, "")
+    try:
+        citytime.zone(_get(city, "timezone", str, file, ""))
+    except ValueError as exc:
+        raise CityPackError(file, "timezone", f"{exc}; use an IANA name like Asia/Jakarta"
+                            ) from exc
     center = _get(city, "center", list, file, "")
     if len(center) != 2:
         raise CityPackError(file, "center", "expected [lat, lon]")

@@ -35,8 +35,12 @@ class SystemClock:
 class ManualClock:
     """A clock that moves only when told to (tests, simulators)."""
 
+    # Where a clock made without a start begins: Monday 2026-11-23 09:00 WIB. The test
+    # plugin tests/support/timetravel.py moves it to SIAGA_TEST_NOW.
+    default_start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+        self._now = start or self.default_start
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

@@ -22,6 +22,8 @@ from dispatch.services import accounts
 from tests.support.brokers import Mosquitto, free_port, mosquitto_binary
 from web import create_app
 
+pytest_plugins = ["tests.support.timetravel"]
+
 ENGINES_RAN: set[str] = set()
 POSTGRES_ADMIN_URL = os.environ.get(
     "SIAGA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -16,6 +16,9 @@ from dispatch.runtime import Runtime
 from dispatch.services import field, kpis
 from tests.conftest import Account
 
+# The default period is the city's today on a ManualClock() that SIAGA_TEST_NOW moves.
+pytestmark = pytest.mark.datesensitive
+
 
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from dispatch.config import Settings, settings_from_env
 from dispatch.runtime import Runtime
 
-from . import api, auth, health, i18n, live
+from . import api, auth, citytime, health, i18n, live
 from . import complaints as complaints_ui
 from . import console as console_ui
 from . import dashboard as dashboard_ui
@@ -63,6 +63,7 @@ def create_app(
     )
     register_error_handlers(app)
     i18n.init_i18n(app)
+    citytime.init_app(app)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)

@@ -15,6 +15,7 @@ from dispatch.services import field, incidents, locations, training, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
+from .citytime import page_time
 from .errors import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -220,7 +221,7 @@ def system() -> Any:
 @bp.get("/city")
 @roles_required("operator")
 def city() -> Any:
-    """The city pack's map data: districts, stations, centre."""
+    """The city pack's map data (districts, stations, centre) and its time (zone, today, now)."""
     pack = runtime().city
     return jsonify(
         {
@@ -233,6 +234,7 @@ def city() -> Any:
                 for s in pack.stations
             ],
             "approximate": bool(pack.settings.get("approximate", True)),
+            "time": page_time(),
         }
     )
 

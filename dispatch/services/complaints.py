@@ -28,6 +28,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db.models_complaints import Complaint, ComplaintCounter, ComplaintEvent
+from ..domain import citytime
 from ..domain import complaints as rules
 from ..domain.events import ComplaintEscalated, ComplaintStatusChanged, Event
 from ..domain.workdays import WorkCalendar
@@ -872,7 +873,8 @@ def scan_overdue(rt: Runtime) -> dict[str, list[str]]:
             c.last_reminder_at = now
             who = c.opd_code if kind == "followup" and c.status != "verified" else "coordinator"
             _stamp(s, c, "reminder", SYSTEM_ACTOR, now,
-                   f"Lewat batas waktu / Overdue ({kind}) sejak / since {due.isoformat()}; "
+                   f"Lewat batas waktu / Overdue ({kind}) sejak / since "
+                   f"{citytime.format_datetime(due, rt.city.tz)}; "
                    f"pengingat ke / reminder to {who}", deadline=kind, to=who)
             webhooks.enqueue(s, rt, "complaint.overdue",
                              _webhook_data(rt, c, kind=kind, remind=who), c.ticket)
@@ -945,8 +947,13 @@ EXPORT_FIELDS: tuple[str, ...] = (
 def export_rows(rt: Runtime, start: datetime | None = None, end: datetime | None = None
                 ) -> list[dict[str, Any]]:
     """Tickets created in [start, end) in the shape an SP4N-LAPOR! upload needs; the
-    reporter's personal data stays out."""
+    reporter's personal data stays out. Times are on the city's clock, with its offset."""
     now = rt.clock.now()
+    tz = rt.city.tz
+
+    def _local(at: datetime | None) -> str | None:
+        return citytime.iso_local(at, tz)
+
     cal = calendar(rt)
     names = opd_names(rt)
     rows = []
@@ -960,7 +967,7 @@ def export_rows(rt: Runtime, start: datetime | None = None, end: datetime | None
             replies = [e.message for e in c.events if e.kind == "reply" and e.public]
             rows.append({
                 "ticket": c.ticket,
-                "created_at": _iso(c.created_at),
+                "created_at": _local(c.created_at),
                 "channel": c.channel,
                 "category": c.category,
                 "category_name": rules.category_name(c.category),
@@ -972,11 +979,11 @@ def export_rows(rt: Runtime, start: datetime | None = None, end: datetime | None
                 "kelurahan": c.kelurahan,
                 "lat": c.lat,
                 "lon": c.lon,
-                "verified_at": _iso(c.verified_at),
-                "disposed_at": _iso(c.disposed_at),
-                "due_at": _iso(c.due_at),
-                "resolved_at": _iso(c.resolved_at),
-                "closed_at": _iso(c.closed_at),
+                "verified_at": _local(c.verified_at),
+                "disposed_at": _local(c.disposed_at),
+                "due_at": _local(c.due_at),
+                "resolved_at": _local(c.resolved_at),
+                "closed_at": _local(c.closed_at),
                 "overdue": is_overdue(c, now),
                 "followup_working_days": (
                     round(cal.working_days_between(c.verified_at, c.resolved_at), 2)

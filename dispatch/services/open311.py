@@ -4,12 +4,13 @@ service requests are complaint tickets (public fields only, points rounded to ~1
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from ..db.models_complaints import Complaint
+from ..domain import citytime
 from ..domain import complaints as rules
 from . import complaints
 from .errors import ServiceError
@@ -104,14 +105,14 @@ def create_request(rt: Runtime, form: Mapping[str, Any]) -> list[dict[str, Any]]
     }]
 
 
-def _parse_date(value: str, name: str) -> datetime:
-    text = value.strip().replace("Z", "+00:00")
+def _parse_date(rt: Runtime, value: str, name: str, end: bool = False) -> datetime:
+    # Without an offset the time is the city's (a Kediri client means Kediri's clock);
+    # a bare end date includes that whole day.
     try:
-        when = datetime.fromisoformat(text)
+        return citytime.parse_instant(value, rt.city.tz, end_of_day=end)
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C date-time, e.g. "
                            "2026-11-23T10:00:00+07:00", name) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _to_request(rt: Runtime, c: Complaint) -> dict[str, Any]:
@@ -120,6 +121,7 @@ def _to_request(rt: Runtime, c: Complaint) -> dict[str, Any]:
     replies = [e for e in c.events if e.public and (e.kind == "reply" or (
         e.kind == "status" and e.status_to in ("resolved", "rejected", "duplicate")))]
     notes = rules.redact(replies[-1].message) if replies else rules.STATUS_LABELS.get(c.status)
+    tz = rt.city.tz
     return {
         "service_request_id": c.ticket,
         "status": rules.open311_status(c.status),
@@ -129,9 +131,10 @@ def _to_request(rt: Runtime, c: Complaint) -> dict[str, Any]:
         "description": rules.redact(c.description),
         "agency_responsible": names.get(c.opd_code or "", None),
         "service_notice": rules.STATUS_LABELS.get(c.status, c.status),
-        "requested_datetime": c.created_at.isoformat(),
-        "updated_datetime": c.updated_at.isoformat(),
-        "expected_datetime": c.due_at.isoformat() if c.due_at else None,
+        # W3C date-times on the city's clock, with its offset (+07:00 in Kediri).
+        "requested_datetime": citytime.iso_local(c.created_at, tz),
+        "updated_datetime": citytime.iso_local(c.updated_at, tz),
+        "expected_datetime": citytime.iso_local(c.due_at, tz),
         "address": ", ".join(p for p in (c.kelurahan, c.kecamatan) if p) or None,
         "address_id": None,
         "zipcode": None,
@@ -154,8 +157,8 @@ def get_requests(rt: Runtime, args: Mapping[str, Any]) -> list[dict[str, Any]]:
             q = q.where(Complaint.category.in_(codes))
         start = args.get("start_date")
         end = args.get("end_date")
-        start_at = _parse_date(start, "start_date") if start else None
-        end_at = _parse_date(end, "end_date") if end else None
+        start_at = _parse_date(rt, start, "start_date") if start else None
+        end_at = _parse_date(rt, end, "end_date", end=True) if end else None
         if start_at is None:
             start_at = (end_at or rt.clock.now()) - DEFAULT_WINDOW
         if end_at is not None and end_at < start_at:

@@ -9,6 +9,12 @@ Reusable by every page's browser tests (console, dashboard, portal):
 - ``live``: a real HTTP + Socket.IO server around a fresh Runtime on SQLite, wired to the
   session's real Mosquitto (``live.broker_url``), with one account per role.
 - ``login(page, live, role)``: log in through the real form.
+
+Time: every context runs in a browser time zone far from the city's (``BROWSER_TZ``), so a
+page that formats with the browser's own zone instead of the city's shows it. With
+``SIAGA_TEST_NOW`` (tests/support/timetravel.py) Chromium's clock is installed at the same
+instant as the server's (``context.clock``). Cookies need nothing: Chromium reads a cookie's
+expiry relative to the response's ``Date`` header, which comes from the same travelled clock.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,7 @@ from dispatch.services import accounts
 from tests.conftest import PASSWORDS
 from tests.support.brokers import Mosquitto
 from tests.support.live_server import LiveServer, start_live_server
+from tests.support.timetravel import travelling
 
 CHROMIUM = os.environ.get("SIAGA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,6 +49,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# 15 hours behind Kediri: for most of the city's day the browser's own date is another one.
+BROWSER_TZ = os.environ.get("SIAGA_TEST_BROWSER_TZ", "America/Los_Angeles")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -81,7 +91,11 @@ def _artifact_name(nodeid: str) -> str:
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context and page; a screenshot is saved when the test fails."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="id-ID")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="id-ID",
+                                  timezone_id=BROWSER_TZ)
+    if travelling():
+        # The page's Date agrees with the server's travelled wall clock (and keeps ticking).
+        context.clock.install(time=datetime.now(UTC))
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     errors: list[str] = []

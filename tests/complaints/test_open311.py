@@ -101,7 +101,9 @@ def test_post_a_request_form_encoded_and_read_it_back(client: FlaskClient, api_k
     assert r["service_request_id"] == rid and r["status"] == "open"
     assert r["service_code"] == "street_light"
     assert r["agency_responsible"] == "Dinas Perhubungan"
-    assert r["requested_datetime"].endswith("+00:00") and r["updated_datetime"]
+    # W3C date-times on the city's clock, with Kediri's offset.
+    assert r["requested_datetime"] == "2026-11-23T09:00:00+07:00"
+    assert r["updated_datetime"].endswith("+07:00")
     assert "expected_datetime" in r and r["expected_datetime"] is None
     assert r["lat"] == pytest.approx(DHOHO["lat"], abs=0.001)
     assert r["long"] == pytest.approx(DHOHO["lon"], abs=0.001)
@@ -189,7 +191,7 @@ def test_get_requests_filters(client: FlaskClient, api_key: str, rt: Runtime,
     assert ids(f"?service_request_id={ta},{tb},bogus") == [tb, ta]
     closed = client.get(f"{V2}/requests/{ta}.json").get_json()[0]
     assert closed["status"] == "closed" and closed["status_notes"] == "Lampu diganti"
-    assert closed["expected_datetime"].endswith("+00:00")
+    assert closed["expected_datetime"].endswith("+07:00")
     for bad in ("?start_date=yesterday", "?status=maybe",
                 "?start_date=2026-12-01T00:00:00Z&end_date=2026-11-01T00:00:00Z"):
         resp = client.get(f"{V2}/requests.json{bad}")

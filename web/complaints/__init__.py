@@ -4,7 +4,7 @@ the staff complaint API (/api/v1/complaints). Handlers parse, call one service, 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -24,6 +24,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
+from dispatch.domain import citytime
 from dispatch.domain import complaints as rules
 from dispatch.services import complaints, webhooks
 from dispatch.services.errors import ServiceError, ValidationError
@@ -299,14 +300,15 @@ def _json_body() -> dict[str, Any]:
 
 
 def _date_arg(name: str) -> datetime | None:
+    # The city's calendar: a bare date is its local midnight (an `end` date includes that
+    # day), a time without an offset its wall clock.
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
     try:
-        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return citytime.parse_instant(raw, runtime().city.tz, end_of_day=name == "end")
     except ValueError:
         raise ValidationError(f"{name} must be an ISO date or date-time", name) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @api_bp.get("")

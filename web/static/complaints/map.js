@@ -9,7 +9,8 @@
     var line1 = document.createElement("div");
     line1.textContent = props.category_name;
     var line2 = document.createElement("div");
-    line2.textContent = props.status_label + " · " + props.date;
+    line2.textContent = props.status_label + " · " +
+      (window.SiagaTime ? window.SiagaTime.formatDate(props.date) : props.date);
     box.appendChild(title);
     box.appendChild(line1);
     box.appendChild(line2);

@@ -46,7 +46,9 @@ export function debounce(fn, ms) {
 // Server clock offset (seconds), so timers agree with the server's time.
 let offset = 0;
 export function setServerTime(serverEpoch) {
-  if (typeof serverEpoch === 'number') offset = serverEpoch - Date.now() / 1000;
+  if (typeof serverEpoch !== 'number') return;
+  offset = serverEpoch - Date.now() / 1000;
+  window.SiagaTime.sync(new Date(serverEpoch * 1000));
 }
 export function nowS() {
   return Date.now() / 1000 + offset;
@@ -63,11 +65,18 @@ export function fmtDuration(s) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
+// Dates and times are the city's (static/common/citytime.js), never the browser's zone.
+/** "02:14:05 WIB" today in the city; with the date ("30 Nov 2026 23:59:10 WIB") otherwise. */
 export function fmtTime(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  return d.toLocaleTimeString(document.documentElement.lang === 'en' ? 'en-GB' : 'id-ID',
-    { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const T = window.SiagaTime;
+  return T.isoDate(iso) === T.today() ? T.formatTime(iso, { seconds: true })
+    : T.formatDateTime(iso, { seconds: true });
+}
+
+/** "01 Des 2026 02:14 WIB". */
+export function fmtDateTime(iso) {
+  return iso ? window.SiagaTime.formatDateTime(iso) : '';
 }
 
 export function fmtDistance(m) {

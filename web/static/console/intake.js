@@ -1,7 +1,7 @@
 // The intake panel: caller, channel, location (map click, coordinates, AML), description with
 // the live classification, overrides, call type.
 import { get, post } from './api.js';
-import { clear, debounce, el, fmtDuration, t } from './dom.js';
+import { clear, debounce, el, fmtDateTime, fmtDuration, t } from './dom.js';
 import { clearPick, setPick } from './map.js';
 
 const $ = (id) => document.getElementById(id);
@@ -95,7 +95,7 @@ async function loadHistory() {
   const list = el('ul', { class: 'history-list' });
   for (const r of rows.slice(0, 5)) {
     list.append(el('li', {},
-      el('span', { class: 'muted' }, new Date(r.created_at).toLocaleString()), ' ',
+      el('span', { class: 'muted' }, fmtDateTime(r.created_at)), ' ',
       `#${r.id} ${t('cat.' + r.category)} · ${t('ct.' + r.call_type)} — `,
       r.description));
   }

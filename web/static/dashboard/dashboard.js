@@ -90,15 +90,10 @@
 
   // ------------------------------------------------------------------ dates and query
 
-  function addDays(iso, n) {
-    var p = iso.split("-").map(Number);
-    return new Date(Date.UTC(p[0], p[1] - 1, p[2] + n)).toISOString().slice(0, 10);
-  }
-  function todayIso() {
-    if (state.data && state.data.board) { return state.data.board.now.slice(0, 10); }
-    var d = new Date();
-    return new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate())).toISOString().slice(0, 10);
-  }
+  // "Today" is the city's (static/common/citytime.js), on the server's clock: never the
+  // browser's own date, which is another day for seven hours of every night in Kediri.
+  var addDays = SiagaTime.addDays;
+  function todayIso() { return SiagaTime.today(); }
   function query() {
     var p = new URLSearchParams();
     var from = $("f-from").value, to = $("f-to").value;
@@ -336,7 +331,7 @@
     chart("chart-trend", {
       type: "bar",
       data: {
-        labels: trend.map(function (r) { return r.label; }),
+        labels: trend.map(function (r) { return SiagaTime.formatDate(r.label); }),
         datasets: [{
           label: (data.trend.bucket === "week" ? "Kejadian per minggu / Incidents per week" : "Kejadian per hari / Incidents per day"),
           data: trend.map(function (r) { return r.incidents; }), backgroundColor: "#90a4ae", yAxisID: "y"
@@ -423,7 +418,7 @@
       renderComplaints(data);
     }
     renderHourAndTrend(data);
-    $("updated").textContent = data.generated_at.replace("T", " ").slice(0, 19);
+    $("updated").textContent = SiagaTime.formatDateTime(data.generated_at, { seconds: true });
     $("updated").dateTime = data.generated_at;
     state.refreshes += 1;
     root.dataset.refreshes = String(state.refreshes);
@@ -451,6 +446,7 @@
           return;
         }
         $("error").textContent = "";
+        SiagaTime.sync(res.body.generated_at);
         state.data = res.body;
         render(res.body);
       })
