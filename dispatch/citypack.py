@@ -28,6 +28,9 @@ CITYPACKS_DIR = Path(__file__).parent / "citypacks"
 DEFAULT_PACK = CITYPACKS_DIR / "kediri"
 
 STATION_KINDS: tuple[str, ...] = ("damkar", "psc119", "polres", "polsek", "bpbd", "hospital")
+HOSPITAL_CAPABILITIES: tuple[str, ...] = (
+    "trauma", "stroke", "cardiac", "maternity", "paediatric", "burns",
+)
 PACK_FILES: tuple[str, ...] = (
     "city.json",
     "districts.geojson",
@@ -67,6 +70,7 @@ class Station:
     agency: str
     lat: float
     lon: float
+    capabilities: tuple[str, ...] = ()  # hospitals: what their emergency department takes
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class CityPack:
     opds: tuple[Opd, ...]
     holidays: tuple[date, ...]
     _stations_by_id: Mapping[str, Station] = field(default_factory=dict, repr=False, compare=False)
+    roads: Path | None = None  # the pack's OpenStreetMap extract (city.json "roads"), if any
 
     def station(self, id: str) -> Station | None:
         """Return the station with this id, or None."""
@@ -281,6 +286,21 @@ def _parse_city(raw: Any) -> dict[str, Any]:
             _check_type(value, (int, float), file, where)
             if value < 0 or (group == "speeds_kmh" and value == 0):
                 raise CityPackError(file, where, f"{value} must be positive")
+    road_speeds = _get(eta, "road_speeds_kmh", dict, file, "eta", required=False, default={})
+    for key, table in road_speeds.items():
+        where = f"eta.road_speeds_kmh.{key}"
+        if key != "default":
+            _one_of(key, UNIT_TYPES, file, where)
+        _check_type(table, dict, file, where)
+        for highway, value in table.items():
+            _check_type(value, (int, float), file, f"{where}.{highway}")
+            if value <= 0:
+                raise CityPackError(file, f"{where}.{highway}", f"{value} must be positive")
+    if "offroad_speed_kmh" in eta:
+        value = _check_type(eta["offroad_speed_kmh"], (int, float), file, "eta.offroad_speed_kmh")
+        if value <= 0:
+            raise CityPackError(file, "eta.offroad_speed_kmh", f"{value} must be positive")
+    _get(city, "roads", (str, type(None)), file, "", required=False)
     if "circuity" in eta:
         circuity = _check_type(eta["circuity"], (int, float), file, "eta.circuity")
         if circuity < 1:
@@ -365,6 +385,12 @@ def _parse_stations(raw: Any) -> tuple[Station, ...]:
         seen.add(sid)
         kind = _one_of(_get(item, "kind", str, file, path), STATION_KINDS, file, f"{path}.kind")
         lat, lon = _lat_lon(item, file, path)
+        caps = _get(item, "capabilities", list, file, path, required=False, default=[])
+        for j, cap in enumerate(caps):
+            _one_of(_check_type(cap, str, file, f"{path}.capabilities[{j}]"),
+                    HOSPITAL_CAPABILITIES, file, f"{path}.capabilities[{j}]")
+        if caps and kind != "hospital":
+            raise CityPackError(file, f"{path}.capabilities", "only hospitals have capabilities")
         out.append(Station(
             id=sid,
             name=_get(item, "name", str, file, path),
@@ -372,6 +398,7 @@ def _parse_stations(raw: Any) -> tuple[Station, ...]:
             agency=_get(item, "agency", str, file, path),
             lat=lat,
             lon=lon,
+            capabilities=tuple(caps),
         ))
     return tuple(out)
 
@@ -500,6 +527,11 @@ def load_city_pack(path: str | Path | None = None) -> CityPack:
     plans = _parse_plans(_read_json(root, "response_plans.json"))
     opds = _parse_opds(_read_json(root, "opds.json"))
     holidays = _parse_holidays(city.get("holidays", []), "city.json")
+    roads = None
+    if city.get("roads"):
+        roads = (root / city["roads"]).resolve()
+        if not roads.is_file():
+            raise CityPackError("city.json", "roads", f"{city['roads']!r} is not a file in {root}")
     center = city["center"]
     return CityPack(
         root=root,
@@ -516,4 +548,5 @@ def load_city_pack(path: str | Path | None = None) -> CityPack:
         opds=opds,
         holidays=holidays,
         _stations_by_id=MappingProxyType({s.id: s for s in stations}),
+        roads=roads,
     )

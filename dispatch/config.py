@@ -27,6 +27,9 @@ class Settings:
     session_minutes: int = 12 * 60  # one operator shift
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     secure_cookies: bool = False
+    roads: str | None = None  # .osm/.osm.pbf file, "none" for straight lines; None: the pack's
+    osrm_url: str | None = None  # an OSRM server for road ETAs instead of the road file
+    osrm_timeout_s: float = 2.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -55,6 +58,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         track_retention_days=int(env.get("SIAGA_TRACK_RETENTION_DAYS", base.track_retention_days)),
         tile_url=env.get("SIAGA_TILE_URL", base.tile_url),
         secure_cookies=_bool(env.get("SIAGA_SECURE_COOKIES"), base.secure_cookies),
+        roads=env.get("SIAGA_ROADS") or None,
+        osrm_url=env.get("SIAGA_OSRM_URL") or None,
+        osrm_timeout_s=float(env.get("SIAGA_OSRM_TIMEOUT_S", base.osrm_timeout_s)),
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.districts import DistrictIndex
-from geo.routing import Router, StraightLineRouter
+from geo.routing import Router
 
 from .bus import MessageBus
 from .citypack import CityPack, load_city_pack
@@ -22,6 +22,7 @@ from .config import Settings
 from .db.engine import make_engine, make_session_factory, migrate
 from .domain.recommend import DispatchPolicy, NearestEtaPolicy, Slot
 from .fleet import Fleet
+from .routing import build_router
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,7 @@ class Runtime:
         self.bus = MessageBus()
         self.counters = Counters()
         self.districts = DistrictIndex.from_geojson(self.city.districts_geojson)
-        eta = dict(self.city.settings.get("eta") or {})
-        self.router: Router = router or StraightLineRouter(
-            speeds_kmh=eta.get("speeds_kmh"), circuity=float(eta.get("circuity", 1.35))
-        )
+        self.router: Router = router or build_router(settings, self.city)
         self.policy: DispatchPolicy = policy or NearestEtaPolicy(self.router)
         stale = dict(self.city.settings.get("stale_after_s") or {})
         self.fleet = Fleet(stale_after_s=stale)
