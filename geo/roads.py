@@ -505,6 +505,12 @@ class RoadTravelTimes:
         self._dist, self._pred = self.net._run(self._mats, self.unit_type, self._slots, base)
         self._limit = base
 
+    def node_times(self, within_s: float) -> np.ndarray:
+        """Base drive time (hour factor 1) between every road node and the point; inf beyond."""
+        self._ensure(within_s / self.factor if math.isfinite(within_s) else math.inf)
+        assert self._dist is not None
+        return self._dist[: self.net.n_nodes]
+
     def _evaluate(self, snaps: Sequence[Snap]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Base-time ETA, the node the best route passes (-1: direct), and its partial length."""
         net = self.net
