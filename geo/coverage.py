@@ -107,14 +107,17 @@ class CoverageIndex:
                 # What is left of the budget after the point's own off-road leg.
                 budget = limit - self.snaps[k].off_m * self._offroad_pace
                 reach = np.nonzero(dist <= budget)[0]
-                rows.append(reach)
-                cols.append(np.full(len(reach), k))
-                # +1 s keeps a zero drive time an explicit entry of the sparse matrix.
-                vals.append(dist[reach] + 1.0)
-            r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-            c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-            v = np.concatenate(vals) if vals else np.zeros(0)
-            self._mats[unit_type] = csr_matrix((v, (r, c)), shape=(n, len(self.points)))
+                rows.append(reach.astype(np.int32))
+                cols.append(np.full(len(reach), k, dtype=np.int32))
+                # +1 s keeps a zero drive time an explicit entry of the sparse matrix;
+                # float32 (0.01 s at an hour) halves the memory of a city-wide index.
+                vals.append((dist[reach] + 1.0).astype(np.float32))
+            r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+            c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
+            v = np.concatenate(vals) if vals else np.zeros(0, dtype=np.float32)
+            del rows, cols, vals
+            self._mats[unit_type] = csr_matrix((v, (r, c)), shape=(n, len(self.points)),
+                                               dtype=np.float32)
 
     def reach(self, unit_type: str, lat: float, lon: float,
               when: datetime | None = None) -> dict[int, float]:
