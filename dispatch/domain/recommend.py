@@ -105,6 +105,8 @@ class NearestEtaPolicy:
 
     def __init__(self, router: Router, candidates_per_slot: int = 6) -> None:
         self.router = router
+        # Checked once: isinstance on a runtime-checkable Protocol is slow.
+        self._many = isinstance(router, ManyToOneRouter)
         # Only for a router without travel_to: look at this many more candidates
         # than needed (nearest in a straight line) and rank them by its ETA.
         self.candidates_per_slot = candidates_per_slot
@@ -124,8 +126,8 @@ class NearestEtaPolicy:
         for slot in plan:
             if slot.count <= 0:
                 continue
-            if isinstance(self.router, ManyToOneRouter):
-                tt = self.router.travel_to((lat, lon), slot.unit_type, when)
+            if self._many:
+                tt = self.router.travel_to((lat, lon), slot.unit_type, when)  # type: ignore[attr-defined]
                 picked = exact_fastest(tt, fleet, slot.unit_type, lat, lon, slot.count, taken)
             else:
                 picked = self._ranked_pairwise(slot, fleet, lat, lon, when, taken)
