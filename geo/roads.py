@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -66,6 +66,8 @@ _EPS_S = 1e-6
 # The lower bound the recommender uses is shrunk by this much so float and
 # projection error can never make it exceed a real drive time.
 _BOUND_SAFETY = 0.97
+# Snapped positions kept (a fleet's current fixes and recent incidents fit easily).
+_SNAP_CACHE_SIZE = 50_000
 
 
 class RoadNetworkError(Exception):
@@ -228,10 +230,11 @@ def _haversine_vec(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-@dataclass(frozen=True)
-class Snap:
+class Snap(NamedTuple):
     """Where a point meets the road: a segment, the fraction along it, and how far off."""
 
+    # A tuple of atoms, so the garbage collector stops tracking the cached ones and a
+    # full collection does not walk a cache of every position ever snapped.
     segment: int
     t: float  # 0 at the segment's first node, 1 at its second
     off_m: float
@@ -389,7 +392,7 @@ class RoadNetwork:
             den = np.maximum(dx * dx + dy * dy, 1e-12)
             t = np.clip(((px - ax) * dx + (py - ay) * dy) / den, 0.0, 1.0)
             off = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
-            if len(self._snap_cache) > 200_000:
+            if len(self._snap_cache) > _SNAP_CACHE_SIZE:
                 self._snap_cache.clear()
             for k, i in enumerate(todo):
                 snap = Snap(int(segs[k]), float(t[k]), float(off[k]))
