@@ -342,12 +342,16 @@ class RoadNetwork:
         indptr = np.zeros(n + 2, dtype=np.int32)
         np.cumsum(np.bincount(rows, minlength=n + 1)[: n + 1], out=indptr[1:])
         indptr[n + 1] = indptr[n] + 2  # two slots for the virtual node's edges
+        # One indices array for every unit type: only the virtual node's two slots
+        # change per query, and that happens under the network's lock.
         indices = np.concatenate([cols, [n, n]]).astype(np.int32)
         mats = {}
         for t, pace in self._pace.items():
             data = np.concatenate([self.seg_len_m[segs] * pace[segs], [_EPS_S, _EPS_S]])
             data = np.maximum(data, _EPS_S)
-            mats[t] = csr_matrix((data, indices.copy(), indptr), shape=(n + 1, n + 1))
+            m = csr_matrix((data, indices, indptr), shape=(n + 1, n + 1), copy=False)
+            m.indices = indices  # keep it shared even if the constructor copied
+            mats[t] = m
         return mats
 
     def _project(self, lat: np.ndarray | float, lon: np.ndarray | float) -> tuple[Any, Any]:
@@ -620,11 +624,16 @@ def build_network(ways: Iterable[RawWay], speeds: Mapping[str, Mapping[str, floa
             prev = idx
     if not su:
         raise RoadNetworkError(f"no drivable road in {source or 'the input'}")
-    hw = np.array(shw)
+    # Highway classes as small codes: a per-type speed table lookup instead of a
+    # string per segment per unit type.
+    classes = sorted(set(shw))
+    code = {h: i for i, h in enumerate(classes)}
+    hw = np.fromiter((code[h] for h in shw), dtype=np.int16, count=len(shw))
     cap = np.array(smax)
     seg_speed: dict[str, np.ndarray] = {}
     for t, table in speeds.items():
-        cls = np.array([table.get(h, table.get("road", 25.0)) for h in hw], dtype=np.float64)
+        per_class = np.array([table.get(h, table.get("road", 25.0)) for h in classes])
+        cls = per_class[hw]
         seg_speed[t] = np.where(np.isnan(cap), cls, np.minimum(cls, cap))
     return RoadNetwork(np.array(lat), np.array(lon), np.array(su), np.array(sv), np.array(sf),
                        np.array(sb), seg_speed, offroad_speed_kmh=offroad_speed_kmh,
