@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--brute-queries", type=int, default=60)
     ap.add_argument("--move-share", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=112)
+    ap.add_argument("--gc-gen0", type=int, default=None,
+                    help="with --roads: gc gen-0 threshold (default Python's 700)")
     ap.add_argument("--roads", default=None,
                     help="road graph: .osm/.osm.pbf file, or generate[:SIDE] (synthetic grid city)")
     args = ap.parse_args(argv)

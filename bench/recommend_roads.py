@@ -112,6 +112,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     fleet.load(units)
     gc.collect()
     gc.freeze()
+    if args.gc_gen0:
+        gc.set_threshold(args.gc_gen0, 10, 10)
     ids = [u.id for u in units]
     road = NearestEtaPolicy(RoadRouter(net))
     straight = NearestEtaPolicy(StraightLineRouter())
@@ -176,6 +178,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_p50_ms": round(_pct(cpu, 50), 3),
         "cpu_p99_ms": round(_pct(cpu, 99), 3),
         "load_avg_1m": round(os.getloadavg()[0], 2),
+        "gc_threshold": list(gc.get_threshold()),
         "exhaustive_p50_ms": round(_pct(slow, 50), 2),
         "exhaustive_p99_ms": round(_pct(slow, 99), 2),
         "exhaustive_queries": compared,
