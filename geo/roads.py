@@ -66,6 +66,8 @@ _EPS_S = 1e-6
 # The lower bound the recommender uses is shrunk by this much so float and
 # projection error can never make it exceed a real drive time.
 _BOUND_SAFETY = 0.97
+# How much further than asked a bounded search goes (see RoadTravelTimes._ensure).
+_SPECULATE = 2.0
 # Snapped positions kept (a fleet's current fixes and recent incidents fit easily).
 _SNAP_CACHE_SIZE = 50_000
 
@@ -509,8 +511,12 @@ class RoadTravelTimes:
         base = horizon_s * self.factor if math.isfinite(horizon_s) else math.inf
         if self._dist is not None and base <= self._limit:
             return
-        self._dist, self._pred = self.net._run(self._mats, self.unit_type, self._slots, base)
-        self._limit = base
+        # Search a little further than asked: a caller that widens its horizon (the
+        # recommender reading more candidates) then rarely needs a second search,
+        # and a bounded search's cost is mostly its fixed start-up, not the extra nodes.
+        limit = base * _SPECULATE
+        self._dist, self._pred = self.net._run(self._mats, self.unit_type, self._slots, limit)
+        self._limit = limit
 
     def node_times(self, within_s: float) -> np.ndarray:
         """Base drive time (hour factor 1) between every road node and the point; inf beyond."""
