@@ -37,6 +37,8 @@ lint: install
 
 bench: install
 	$(VENV)/bin/siaga112 bench recommend --units 10000
+	$(VENV)/bin/siaga112 bench recommend --units 10000 --roads generate
+	$(VENV)/bin/siaga112 bench coverage --units 200
 	$(VENV)/bin/siaga112 bench intake
 	$(VENV)/bin/siaga112 bench classify
 	$(VENV)/bin/siaga112 bench ingest --units 1000 --seconds 10

@@ -4,6 +4,13 @@
 the units, then fills a random category's response plan twice — once with the
 production policy over the live fleet's grid index, once by brute force (every
 unit, geopy geodesic distance, sorted). Both must pick the same units.
+
+`siaga112 bench recommend --units 10000 --roads GRAPH` does the same on a road
+network (GRAPH: an .osm/.osm.pbf file, or `generate[:SIDE]` for the synthetic
+grid city of bench/roadgen.py, default 230 × 230 = 52,900 nodes): the production
+policy with exact road ETAs, against an exhaustive road search (one unbounded
+Dijkstra per unit type, every available unit priced) which must pick the same
+units, and against the straight-line router on the same queries.
 """
 
 from __future__ import annotations
@@ -52,7 +59,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--brute-queries", type=int, default=60)
     ap.add_argument("--move-share", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=112)
+    ap.add_argument("--gc-gen0", type=int, default=None,
+                    help="with --roads: gc gen-0 threshold (default Python's 700)")
+    ap.add_argument("--roads", default=None,
+                    help="road graph: .osm/.osm.pbf file, or generate[:SIDE] (synthetic grid city)")
     args = ap.parse_args(argv)
+    if args.roads:
+        from bench.recommend_roads import run
+
+        return run(args)
 
     rng = random.Random(args.seed)
     city = load_city_pack()

@@ -30,6 +30,9 @@ CITYPACKS_DIR = Path(__file__).parent / "citypacks"
 DEFAULT_PACK = CITYPACKS_DIR / "kediri"
 
 STATION_KINDS: tuple[str, ...] = ("damkar", "psc119", "polres", "polsek", "bpbd", "hospital")
+HOSPITAL_CAPABILITIES: tuple[str, ...] = (
+    "trauma", "stroke", "cardiac", "maternity", "paediatric", "burns",
+)
 PACK_FILES: tuple[str, ...] = (
     "city.json",
     "districts.geojson",
@@ -70,6 +73,7 @@ class Station:
     lat: float
     lon: float
     trusted_at_station: bool = False  # its units count as there until they report
+    capabilities: tuple[str, ...] = ()  # hospitals: what their emergency department takes
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class CityPack:
     def tz(self) -> tzinfo:
         """The city's time zone: it decides "today" and every date shown."""
         return citytime.zone(self.timezone)
+    roads: Path | None = None  # the pack's OpenStreetMap extract (city.json "roads"), if any
 
     def station(self, id: str) -> Station | None:
         """Return the station with this id, or None."""
@@ -296,6 +301,21 @@ def _parse_city(raw: Any) -> dict[str, Any]:
             _check_type(value, (int, float), file, where)
             if value < 0 or (group == "speeds_kmh" and value == 0):
                 raise CityPackError(file, where, f"{value} must be positive")
+    road_speeds = _get(eta, "road_speeds_kmh", dict, file, "eta", required=False, default={})
+    for key, table in road_speeds.items():
+        where = f"eta.road_speeds_kmh.{key}"
+        if key != "default":
+            _one_of(key, UNIT_TYPES, file, where)
+        _check_type(table, dict, file, where)
+        for highway, value in table.items():
+            _check_type(value, (int, float), file, f"{where}.{highway}")
+            if value <= 0:
+                raise CityPackError(file, f"{where}.{highway}", f"{value} must be positive")
+    if "offroad_speed_kmh" in eta:
+        value = _check_type(eta["offroad_speed_kmh"], (int, float), file, "eta.offroad_speed_kmh")
+        if value <= 0:
+            raise CityPackError(file, "eta.offroad_speed_kmh", f"{value} must be positive")
+    _get(city, "roads", (str, type(None)), file, "", required=False)
     if "circuity" in eta:
         circuity = _check_type(eta["circuity"], (int, float), file, "eta.circuity")
         if circuity < 1:
@@ -464,6 +484,12 @@ def _parse_stations(raw: Any) -> tuple[Station, ...]:
         seen.add(sid)
         kind = _one_of(_get(item, "kind", str, file, path), STATION_KINDS, file, f"{path}.kind")
         lat, lon = _lat_lon(item, file, path)
+        caps = _get(item, "capabilities", list, file, path, required=False, default=[])
+        for j, cap in enumerate(caps):
+            _one_of(_check_type(cap, str, file, f"{path}.capabilities[{j}]"),
+                    HOSPITAL_CAPABILITIES, file, f"{path}.capabilities[{j}]")
+        if caps and kind != "hospital":
+            raise CityPackError(file, f"{path}.capabilities", "only hospitals have capabilities")
         out.append(Station(
             id=sid,
             name=_get(item, "name", str, file, path),
@@ -473,6 +499,7 @@ def _parse_stations(raw: Any) -> tuple[Station, ...]:
             lon=lon,
             trusted_at_station=_get(item, "trusted_at_station", bool, file, path,
                                     required=False, default=False),
+            capabilities=tuple(caps),
         ))
     return tuple(out)
 
@@ -604,6 +631,11 @@ def load_city_pack(path: str | Path | None = None) -> CityPack:
     opds = _parse_opds(_read_json(root, "opds.json"))
     holidays = _parse_holidays(city.get("holidays", []), "city.json")
     neighbours = _parse_neighbours(root)
+    roads = None
+    if city.get("roads"):
+        roads = (root / city["roads"]).resolve()
+        if not roads.is_file():
+            raise CityPackError("city.json", "roads", f"{city['roads']!r} is not a file in {root}")
     center = city["center"]
     return CityPack(
         root=root,
@@ -621,4 +653,5 @@ def load_city_pack(path: str | Path | None = None) -> CityPack:
         holidays=holidays,
         _stations_by_id=MappingProxyType({s.id: s for s in stations}),
         neighbours_geojson=neighbours,
+        roads=roads,
     )

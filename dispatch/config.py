@@ -35,6 +35,9 @@ class Settings:
     lockout_window_minutes: int = 15
     lockout_minutes: int = 15
     token_days: int = 90
+    roads: str | None = None  # .osm/.osm.pbf file, "none" for straight lines; None: the pack's
+    osrm_url: str | None = None  # an OSRM server for road ETAs instead of the road file
+    osrm_timeout_s: float = 2.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -71,6 +74,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
                                            base.lockout_window_minutes)),
         lockout_minutes=int(env.get("SIAGA_LOCKOUT_MINUTES", base.lockout_minutes)),
         token_days=int(env.get("SIAGA_TOKEN_DAYS", base.token_days)),
+        roads=env.get("SIAGA_ROADS") or None,
+        osrm_url=env.get("SIAGA_OSRM_URL") or None,
+        osrm_timeout_s=float(env.get("SIAGA_OSRM_TIMEOUT_S", base.osrm_timeout_s)),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from geo.districts import DistrictIndex
 from geo.neighbours import NeighbourIndex
-from geo.routing import Router, StraightLineRouter
+from geo.routing import Router
 from geo.service_area import ServiceArea
 
 from .bus import MessageBus
@@ -26,6 +26,7 @@ from .domain.calls import CallRules
 from .domain.fixes import FixRules
 from .domain.recommend import DispatchPolicy, NearestEtaPolicy, Slot
 from .fleet import Fleet
+from .routing import build_router
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,7 @@ class Runtime:
         self.call_rules = CallRules.from_settings(self.city.settings)
         self.neighbours = NeighbourIndex.from_geojson(self.city.neighbours_geojson,
                                                       self.call_rules.fallback)
-        eta = dict(self.city.settings.get("eta") or {})
-        self.router: Router = router or StraightLineRouter(
-            speeds_kmh=eta.get("speeds_kmh"), circuity=float(eta.get("circuity", 1.35))
-        )
+        self.router: Router = router or build_router(settings, self.city)
         self.policy: DispatchPolicy = policy or NearestEtaPolicy(self.router)
         rules = FixRules.from_settings(self.city.settings)
         area = ServiceArea((self.districts.geometry(n) for n in self.districts.kecamatan_names()),

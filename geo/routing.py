@@ -2,16 +2,18 @@
 
 ``Router`` is the interface the recommender depends on. ``StraightLineRouter``
 estimates road distance as great-circle distance times a circuity factor and
-divides by a per-unit-type speed adjusted for the hour of day. A road-network
-router (an HTTP client for OSRM or Valhalla, say) can implement ``Router``
-later without any caller changing; it would usually report
-``is_monotonic_in_distance() == False`` since road ETA does not grow strictly
-with straight-line distance.
+divides by a per-unit-type speed adjusted for the hour of day. Road routers
+(``geo.roads.RoadRouter`` on an OSM extract, ``geo.osrm.OsrmRouter``) implement
+the same interface and also ``ManyToOneRouter``: ``travel_to(dest, ...)`` gives a
+``TravelTimes`` that prices many origins at once and a lower bound from the
+straight-line distance, which lets the recommender be exact without routing
+every unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -46,6 +48,37 @@ class Route:
 
     distance_m: float
     eta_s: float
+    via: str = "straight"  # "road" when driven on a road network
+
+
+@runtime_checkable
+class TravelTimes(Protocol):
+    """Travel from many origins to one fixed point, for one unit type and time."""
+
+    via: str
+
+    def lower_bound_s(self, straight_m: float) -> float:
+        """No origin `straight_m` away (great circle) can arrive faster than this."""
+        ...
+
+    def etas(self, points: Sequence[tuple[float, float]], within_s: float = math.inf,
+             ) -> list[float | None]:
+        """ETA for each origin that arrives within `within_s`; None for the others."""
+        ...
+
+    def route(self, point: tuple[float, float]) -> Route:
+        """The full Route from one origin (distance and ETA)."""
+        ...
+
+
+@runtime_checkable
+class ManyToOneRouter(Protocol):
+    """A router that can price many origins against one destination at once."""
+
+    def travel_to(self, dest: tuple[float, float], unit_type: str,
+                  when: datetime | None = None) -> TravelTimes:
+        """Travel times from anywhere to `dest`."""
+        ...
 
 
 @runtime_checkable
@@ -117,3 +150,39 @@ class StraightLineRouter:
     def is_monotonic_in_distance(self) -> bool:
         """True: for a fixed unit type and time, ETA grows with straight-line distance."""
         return True
+
+    def travel_to(self, dest: tuple[float, float], unit_type: str,
+                  when: datetime | None = None) -> StraightTravelTimes:
+        """Straight-line travel times to `dest` (exact bound: ETA is a function of distance)."""
+        return StraightTravelTimes(self, dest, unit_type, when)
+
+
+class StraightTravelTimes:
+    """TravelTimes of the straight-line model; its lower bound is the ETA itself."""
+
+    via = "straight"
+
+    def __init__(self, router: StraightLineRouter, dest: tuple[float, float], unit_type: str,
+                 when: datetime | None) -> None:
+        self.router = router
+        self.dest = dest
+        self.unit_type = unit_type
+        self.when = when
+        self._speed_ms = router.speed_kmh(unit_type, when) / 3.6
+
+    def lower_bound_s(self, straight_m: float) -> float:
+        """The ETA of any origin exactly `straight_m` away."""
+        return self.router.fixed_delay_s + straight_m * self.router.circuity / self._speed_ms
+
+    def etas(self, points: Sequence[tuple[float, float]], within_s: float = math.inf,
+             ) -> list[float | None]:
+        """ETA for each origin within `within_s`."""
+        out: list[float | None] = []
+        for p in points:
+            eta = self.route(p).eta_s
+            out.append(eta if eta <= within_s else None)
+        return out
+
+    def route(self, point: tuple[float, float]) -> Route:
+        """Straight-line Route from `point` to the destination."""
+        return self.router.route(point, self.dest, self.unit_type, self.when)
