@@ -473,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="db_command", required=True)
     dsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db)
 
-    b = sub.add_parser("bench", help="benchmarks: recommend, coverage, intake, classify, ingest, push, kpis")
+    b = sub.add_parser("bench", help="benchmarks: recommend, coverage, intake, classify, ingest, push, kpis, soak")
     b.add_argument("name")
     b.add_argument("rest", nargs=argparse.REMAINDER)
     b.set_defaults(func=cmd_bench)
