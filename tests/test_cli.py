@@ -272,3 +272,21 @@ def test_demo_plants_marked_accounts_in_its_own_database(env: dict[str, str],
     assert {"operator", "supervisor", "admin", "dishub"} <= names
     assert all(demo for _, demo in rows), rows
     assert _demo_refusal(url) is None  # so the demo starts again on it
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_busy_port_is_reported_before_anything_says_ready(
+        env: dict[str, str], tmp_path: Path, command: str) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = run([command, "--port", str(port)]
+                  + (["--no-simulation"] if command == "demo" else []), env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert f"port {port}" in out.stderr and "already in use" in out.stderr
+    assert "--port" in out.stderr and "ready" not in out.stdout
+    # Nothing was started: no database was created either.
+    assert not (tmp_path / "cli.db").exists()

@@ -55,7 +55,9 @@ class Mosquitto:
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self) -> Mosquitto:
-        """Write a config and start the broker; returns self once it listens."""
+        """Write a config and start the broker; returns self once it listens (again: no-op)."""
+        if self.proc is not None and self.proc.poll() is None:
+            return self
         binary = mosquitto_binary()
         if binary is None:
             raise RuntimeError("mosquitto is not installed; run `make install`")
