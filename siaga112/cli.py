@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -108,6 +109,9 @@ def _serve(rt: Any, host: str, port: int, on_ready: Callable[[Any], None] | None
     # One log line per request would cost more than handling the request; and the
     # "Werkzeug in production" warning is answered by the line below.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # SIGTERM (systemd, a test, Ctrl-C's cousin) ends through `finally`, so the broker,
+    # timers and track writer stop cleanly instead of dying mid-write.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"Siaga112 siap / ready: http://{host}:{port}", flush=True)
     print("  (server satu proses untuk demo/pengembangan / single-process demo and development "
           "server; production: `siaga112 serve`)", flush=True)

@@ -155,7 +155,10 @@ def local_broker(database_url: str, prefer: str | None = None) -> LocalBroker:
                     "refuses MQTT 3.1 and 5 and keeps no persistent sessions (`make install` "
                     "installs mosquitto)")
         return EmbeddedBroker()
-    return Mosquitto(port=free_port(), workdir=_broker_folder(database_url))
+    # PR_SET_PDEATHSIG follows the thread that forks: start it from the main thread.
+    main = threading.current_thread() is threading.main_thread()
+    return Mosquitto(port=free_port(), workdir=_broker_folder(database_url),
+                     die_with_parent=main)
 
 
 def _broker_folder(database_url: str) -> Path:
