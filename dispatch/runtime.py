@@ -26,6 +26,7 @@ from .domain.calls import CallRules
 from .domain.fixes import FixRules
 from .domain.recommend import DispatchPolicy, NearestEtaPolicy, Slot
 from .fleet import Fleet
+from .leadership import Leadership, leadership_for
 from .routing import build_router
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,9 @@ class Runtime:
         area = ServiceArea((self.districts.geometry(n) for n in self.districts.kecamatan_names()),
                            rules.service_area_margin_m)
         self.fleet = Fleet(rules=rules, service_area=area)
-        self.services: list[Service] = []
+        # Once-only jobs (ack timeouts, deadlines, webhooks, retention) run in the leader only.
+        self.leadership: Leadership = leadership_for(self.engine)
+        self.services: list[Service] = [self.leadership]  # started first, stopped last
         self.extensions: dict[str, Any] = {}
         # Guards multi-step fleet changes (check available, then assign) across threads.
         self.dispatch_lock = threading.RLock()

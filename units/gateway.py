@@ -410,6 +410,8 @@ class OrderTimeoutTicker:
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.passes = 0  # ticks seen
+        self.checks = 0  # ticks that looked for due orders (only while leading)
 
     def start(self) -> None:
         """Start ticking."""
@@ -421,6 +423,10 @@ class OrderTimeoutTicker:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
+            self.passes += 1
+            if not self.rt.leadership.held():
+                continue  # another process leads: it resends, once
+            self.checks += 1
             try:
                 field.check_order_timeouts(self.rt)
             except Exception:

@@ -136,7 +136,9 @@ class TrackWriter:
             if stopping or now - last_latest >= self.latest_interval_s:
                 last_latest = now
                 self._write_latest()
-            if not stopping and now - last_prune >= self.retention_interval_s:
+            # Retention is a once-only job: the leader prunes for every process.
+            if (not stopping and now - last_prune >= self.retention_interval_s
+                    and self.rt.leadership.held()):
                 last_prune = now
                 self.prune()
 

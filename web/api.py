@@ -214,8 +214,11 @@ def system() -> Any:
             "connected": bool(getattr(gateway, "connected", False)),
             "embedded": "mqtt_broker" in rt.extensions,
         }
+    # `leader`: whether this process runs the once-only jobs (ack timeouts, reminders,
+    # webhooks, retention); among several processes on one database exactly one says true.
     return jsonify({"city": rt.city.name, "timezone": rt.city.timezone, "mqtt": mqtt,
-                    "units": len(rt.fleet)})
+                    "units": len(rt.fleet), "leader": rt.leadership.held(),
+                    "leadership": type(rt.leadership).__name__})
 
 
 @bp.get("/city")

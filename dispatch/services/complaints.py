@@ -1057,6 +1057,11 @@ class ComplaintTimers:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if not self.rt.leadership.held():
+                # Another process leads and sends the reminders; look again soon, in case
+                # it dies.
+                self._stop.wait(min(self.every_s, 5.0))
+                continue
             try:
                 self._scan(self.rt)
             except Exception:

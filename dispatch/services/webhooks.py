@@ -323,6 +323,9 @@ class WebhookSender:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            if not self.rt.leadership.held():
+                self._wake.wait(1.0)  # the leader delivers; a wake here is for it
+                continue
             try:
                 deliver_due(self.rt)
             except Exception:
