@@ -18,7 +18,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -106,7 +106,14 @@ def calendar(rt: Runtime) -> WorkCalendar:
     """The city's working-day calendar (its holidays, its time zone)."""
     cal = rt.extensions.get("complaints.calendar")
     if cal is None:
-        cal = WorkCalendar(rt.city.holidays, rt.city.timezone)
+        # National holidays from the `holidays` package (any year); the pack's `holidays`
+        # add to them, its `not_holidays` strike some, `holidays_country` picks the country
+        # (null: the pack's list only).
+        pack = rt.city.settings
+        cal = WorkCalendar(rt.city.holidays, rt.city.timezone,
+                           country=pack.get("holidays_country", "ID"),
+                           not_holidays=[date.fromisoformat(str(d))
+                                         for d in pack.get("not_holidays") or ()])
         rt.extensions["complaints.calendar"] = cal
     return cal
 

@@ -109,3 +109,11 @@ def test_public_ids_are_not_sequential_and_the_ticket_number_is_not_public(
         assert client.get(f"/lapor/{m['ticket']}").status_code == 404
         assert client.get(f"{V2}/requests/{m['ticket']}.json").status_code == 404
         assert m["public_url"] == f"/lapor/{m['public_id']}"
+
+
+@pytest.mark.parametrize("path", ["/lapor", "/lapor/peta", "/login"])
+def test_every_html_page_carries_the_csp(client: FlaskClient, path: str) -> None:
+    resp = client.get(path)
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
