@@ -23,11 +23,14 @@ assets: web/static/vendor/.installed
 web/static/vendor/.installed: package.json scripts/vendor-assets.sh
 	@scripts/vendor-assets.sh
 
+# `make demo PORT=5001` when 5000 is taken (also `make serve PORT=…`).
+PORT ?= 5000
+
 demo: install
-	$(VENV)/bin/siaga112 demo
+	$(VENV)/bin/siaga112 demo --port $(PORT)
 
 serve: install
-	$(VENV)/bin/siaga112 serve
+	$(VENV)/bin/siaga112 serve --port $(PORT)
 
 test: install
 	scripts/run-tests

@@ -27,6 +27,9 @@ class Settings:
     session_minutes: int = 12 * 60  # one operator shift
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     secure_cookies: bool = False
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+    # (0: none; a direct client could otherwise pick its own address and dodge throttles).
+    trusted_proxies: int = 0
     # Accounts (issue 16): login throttles (Flask-Limiter strings), lockout, token lifetime.
     login_rate_address: str = "30 per minute"
     login_rate_account: str = "20 per minute"
@@ -51,6 +54,16 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _proxies(value: str | None) -> int:
+    try:
+        count = int(value or 0)
+    except ValueError:
+        raise ValueError(f"SIAGA_TRUSTED_PROXIES must be a number of proxies, not {value!r}") from None
+    if not 0 <= count <= 5:
+        raise ValueError(f"SIAGA_TRUSTED_PROXIES must be 0-5, not {count}")
+    return count
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read SIAGA_* variables; unset ones keep their defaults."""
     env = os.environ if env is None else env
@@ -66,6 +79,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         track_retention_days=int(env.get("SIAGA_TRACK_RETENTION_DAYS", base.track_retention_days)),
         tile_url=env.get("SIAGA_TILE_URL", base.tile_url),
         secure_cookies=_bool(env.get("SIAGA_SECURE_COOKIES"), base.secure_cookies),
+        trusted_proxies=_proxies(env.get("SIAGA_TRUSTED_PROXIES")),
         login_rate_address=env.get("SIAGA_LOGIN_RATE_ADDRESS", base.login_rate_address),
         login_rate_account=env.get("SIAGA_LOGIN_RATE_ACCOUNT", base.login_rate_account),
         api_auth_fail_rate=env.get("SIAGA_API_AUTH_FAIL_RATE", base.api_auth_fail_rate),

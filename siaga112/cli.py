@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -66,6 +67,27 @@ def _runtime(settings: Any) -> Any:
         raise SystemExit(2) from None
 
 
+def _port_in_use(host: str, port: int) -> str | None:
+    """Why the HTTP port cannot be had (someone listens there), or None when it is free."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as err:
+        return f"alamat {host!r} tidak dikenal / unknown address {host!r}: {err}"
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # The same option the server binds with, so a port in TIME_WAIT is not "busy".
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as err:
+            return (f"port {port} di {host} sudah dipakai / port {port} on {host} is already in "
+                    f"use ({err.strerror}). Pilih port lain / choose another: --port N "
+                    "(make demo PORT=N)")
+    return None
+
+
 def _attach_background(rt: Any, demo: bool) -> None:
     from units.setup import attach
 
@@ -87,6 +109,9 @@ def _serve(rt: Any, host: str, port: int, on_ready: Callable[[Any], None] | None
     # One log line per request would cost more than handling the request; and the
     # "Werkzeug in production" warning is answered by the line below.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # SIGTERM (systemd, a test, Ctrl-C's cousin) ends through `finally`, so the broker,
+    # timers and track writer stop cleanly instead of dying mid-write.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"Siaga112 siap / ready: http://{host}:{port}", flush=True)
     print("  (server satu proses untuk demo/pengembangan / single-process demo and development "
           "server; production: `siaga112 serve`)", flush=True)
@@ -100,6 +125,10 @@ def _serve(rt: Any, host: str, port: int, on_ready: Callable[[Any], None] | None
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Production mode: migrate, connect to the configured broker, serve with gunicorn."""
+    busy = _port_in_use(args.host, args.port)
+    if busy:
+        print(f"siaga112 serve: {busy}", file=sys.stderr)
+        return 2
     settings = _settings()
     if not settings.secret_key:
         settings = settings.with_(secret_key=_secret_key(Path("var/secret_key")))
@@ -186,6 +215,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from dispatch.config import settings_from_env
     from dispatch.services.errors import ServiceError
 
+    # Before anything is started or printed: a busy port must not follow a "ready".
+    busy = _port_in_use(args.host, args.port)
+    if busy:
+        print(f"siaga112 demo: {busy}", file=sys.stderr)
+        return 2
     settings = settings_from_env()
     if "SIAGA_DATABASE_URL" not in os.environ:
         settings = settings.with_(database_url=DEMO_DATABASE_URL)
@@ -473,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="db_command", required=True)
     dsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db)
 
-    b = sub.add_parser("bench", help="benchmarks: recommend, coverage, intake, classify, ingest, push, kpis")
+    b = sub.add_parser("bench", help="benchmarks: recommend, coverage, intake, classify, ingest, push, kpis, soak")
     b.add_argument("name")
     b.add_argument("rest", nargs=argparse.REMAINDER)
     b.set_defaults(func=cmd_bench)

@@ -171,6 +171,39 @@ def test_per_address_throttle(settings: Settings, clock: ManualClock) -> None:
         rt.stop()
 
 
+def forwarded_login(client: Any, token: str, forwarded_for: str) -> int:
+    return int(client.post("/login", data={"username": "someone", "password": "wrong-password",
+                                           "csrf_token": token},
+                           headers={"X-Forwarded-For": forwarded_for},
+                           environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code)
+
+
+def test_behind_a_trusted_proxy_each_citizen_is_their_own_address(
+        settings: Settings, clock: ManualClock) -> None:
+    rt, app = make(settings, clock, login_rate_address="3 per minute", trusted_proxies=1)
+    try:
+        client = app.test_client()
+        token = csrf(client)
+        # Every request comes from the proxy (10.9.9.9); the throttle counts the client.
+        codes = [forwarded_login(client, token, "203.0.113.5") for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
+        assert forwarded_login(client, token, "203.0.113.6") == 401
+    finally:
+        rt.stop()
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_dodges_nothing(
+        settings: Settings, clock: ManualClock) -> None:
+    rt, app = make(settings, clock, login_rate_address="3 per minute")
+    try:
+        client = app.test_client()
+        token = csrf(client)
+        codes = [forwarded_login(client, token, f"198.51.100.{i}") for i in range(4)]
+        assert codes == [401, 401, 401, 429]
+    finally:
+        rt.stop()
+
+
 def test_per_account_throttle_across_addresses(settings: Settings, clock: ManualClock) -> None:
     rt, app = make(settings, clock, login_rate_account="3 per minute", lockout_failures=100)
     try:

@@ -241,6 +241,19 @@ def test_demo_refuses_a_database_from_before_demo_accounts(tmp_path: Path) -> No
     assert _demo_refusal(f"sqlite:///{tmp_path}/empty.db") is None
 
 
+def brokers_under(folder: Path) -> list[str]:
+    """Command lines of live mosquitto processes whose config lies under `folder`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "mosquitto" in cmd and str(folder) in cmd:
+            found.append(cmd)
+    return found
+
+
 def test_demo_plants_marked_accounts_in_its_own_database(env: dict[str, str],
                                                          tmp_path: Path) -> None:
     from sqlalchemy import create_engine, text
@@ -263,6 +276,11 @@ def test_demo_plants_marked_accounts_in_its_own_database(env: dict[str, str],
         proc.terminate()
         proc.wait(30)
     assert "admin / admin112" in log_path.read_text()
+    # Its Mosquitto child ended with it (persistence under var/mosquitto, where it ran).
+    deadline = time.monotonic() + 10
+    while brokers_under(tmp_path):
+        assert time.monotonic() < deadline, brokers_under(tmp_path)
+        time.sleep(0.1)
     url = f"sqlite:///{tmp_path}/var/demo.db"  # its own database, under var/ where it ran
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -272,3 +290,21 @@ def test_demo_plants_marked_accounts_in_its_own_database(env: dict[str, str],
     assert {"operator", "supervisor", "admin", "dishub"} <= names
     assert all(demo for _, demo in rows), rows
     assert _demo_refusal(url) is None  # so the demo starts again on it
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_busy_port_is_reported_before_anything_says_ready(
+        env: dict[str, str], tmp_path: Path, command: str) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = run([command, "--port", str(port)]
+                  + (["--no-simulation"] if command == "demo" else []), env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert f"port {port}" in out.stderr and "already in use" in out.stderr
+    assert "--port" in out.stderr and "ready" not in out.stdout
+    # Nothing was started: no database was created either.
+    assert not (tmp_path / "cli.db").exists()

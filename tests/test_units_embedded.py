@@ -1,4 +1,5 @@
-"""Without SIAGA_MQTT_URL the runtime brings its own broker (amqtt): the demo needs nothing."""
+"""Without SIAGA_MQTT_URL the runtime brings its own broker: Mosquitto as a child process when
+installed (the demo's default), else the in-process amqtt broker."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dispatch.runtime import Runtime
 from dispatch.services import incidents
 from dispatch.services.actors import Actor
 from units.broker import EmbeddedBroker
+from units.mosquitto import Mosquitto, mosquitto_binary
 from units.setup import attach
 from units.unitclient import UnitClient
 
@@ -27,11 +29,19 @@ def wait_for(check, timeout: float = 10.0, what: str = "") -> None:  # type: ign
         time.sleep(0.02)
 
 
-def test_embedded_broker_carries_positions_orders_and_acks(tmp_path: Path) -> None:
+KINDS = {"mosquitto": Mosquitto, "amqtt": EmbeddedBroker}
+needs_mosquitto = pytest.mark.skipif(mosquitto_binary() is None,
+                                     reason="mosquitto not installed (make install installs it)")
+
+
+@pytest.mark.parametrize("kind", [pytest.param("mosquitto", marks=needs_mosquitto), "amqtt"])
+def test_embedded_broker_carries_positions_orders_and_acks(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIAGA_EMBEDDED_BROKER", kind)
     before = {t.name for t in threading.enumerate()}
     rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/e.db"))
     attach(rt, embedded=True)
-    assert isinstance(rt.extensions["mqtt_broker"], EmbeddedBroker)
+    assert isinstance(rt.extensions["mqtt_broker"], KINDS[kind])
     url = rt.extensions["mqtt_url"]
     assert url.startswith("mqtt://127.0.0.1:")
     rt.start()
@@ -61,3 +71,54 @@ def test_embedded_broker_carries_positions_orders_and_acks(tmp_path: Path) -> No
     # Nothing keeps running after stop (tests create many runtimes).
     wait_for(lambda: not ({t.name for t in threading.enumerate()} - before), timeout=5,
              what="threads to end")
+
+
+@needs_mosquitto
+def test_the_demo_broker_is_mosquitto_speaking_mqtt_3_1_with_persistent_sessions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    monkeypatch.delenv("SIAGA_EMBEDDED_BROKER", raising=False)
+    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/e.db"))
+    attach(rt, embedded=True)
+    broker = rt.extensions["mqtt_broker"]
+    assert isinstance(broker, Mosquitto)
+    # Its persistence lives beside the database, so a restarted demo keeps queued orders.
+    assert broker.workdir == tmp_path / "mosquitto"
+    rt.start()
+    try:
+        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        # OwnTracks connects with MQTT 3.1 by default; amqtt refuses that.
+        codes: list[object] = []
+        phone = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="owntracks-phone",
+                            protocol=mqtt.MQTTv31)
+        phone.on_connect = lambda c, u, f, rc, p=None: codes.append(rc)
+        phone.connect("127.0.0.1", broker.port)
+        phone.loop_start()
+        wait_for(lambda: codes, what="MQTT 3.1 CONNACK")
+        phone.loop_stop()
+        phone.disconnect()
+        assert not codes[0].is_failure, codes  # type: ignore[attr-defined]
+        # An order sent while the unit is away reaches it when it is back.
+        url = rt.extensions["mqtt_url"]
+        inc = incidents.create_incident(
+            rt, {"description": "Kebakaran pasar, api besar", "lat": -7.8167,
+                 "lon": 112.0136}, OPERATOR)
+        unit_id = next(r["unit_id"] for r in inc["recommendations"]
+                       if r["unit_type"] == "fire_engine")
+        UnitClient(url, unit_id, lwt=False).connect(announce=False).disconnect()
+        out = incidents.dispatch_units(rt, inc["id"], {"unit_ids": [unit_id]}, OPERATOR)
+        order_id = out["orders"][0]["order_id"]
+        wait_for(lambda: rt.counters.snapshot().get("mqtt_puback.orders") == 1,
+                 what="the broker took the order")
+        back = UnitClient(url, unit_id, lwt=False)
+        back.subscribe_orders = False  # the broker kept the subscription, and the order
+        back.connect(announce=False)
+        try:
+            assert [o["order_id"] for o in back.wait_orders(1)] == [order_id]
+        finally:
+            back.disconnect()
+    finally:
+        rt.stop()
+    assert broker.proc is None  # the child broker ends with the runtime

@@ -1,6 +1,10 @@
-"""The embedded MQTT broker (amqtt) for the demo: nothing to install, runs in a thread.
+"""The broker a runtime brings along when SIAGA_MQTT_URL is not set (demo and trials).
 
-Production uses Mosquitto (or any MQTT 3.1.1/5 broker) through SIAGA_MQTT_URL.
+A real Mosquitto child process (persistence on, loopback, a free port) when the binary is
+installed, which `make install` ensures. The in-process amqtt broker is only a fallback: it
+refuses MQTT 3.1 (OwnTracks' default) and 5, keeps no persistent sessions (an order sent while
+a unit is away is never delivered) and leaks retained messages to unrelated subscribers.
+Production uses its own Mosquitto through SIAGA_MQTT_URL.
 """
 
 from __future__ import annotations
@@ -8,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
+import tempfile
 import threading
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +115,54 @@ class EmbeddedBroker:
         thread.join(10)
         self._thread = None
         self._loop = None
+
+
+class LocalBroker(Protocol):
+    """A broker the runtime owns: where it listens, and how to start and stop it."""
+
+    @property
+    def url(self) -> str:
+        """mqtt://HOST:PORT"""
+        ...
+
+    def start(self) -> Any:
+        """Start; returns once it accepts connections (a second call does nothing)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop and release the port."""
+        ...
+
+
+def local_broker(database_url: str, prefer: str | None = None) -> LocalBroker:
+    """Mosquitto as a child process when installed, else the in-process amqtt broker.
+
+    `prefer` (or SIAGA_EMBEDDED_BROKER): "mosquitto", "amqtt", or "auto" (the default).
+    Mosquitto keeps its persistence beside a SQLite database, so a restarted demo still
+    delivers the orders queued for units that were away.
+    """
+    from .mosquitto import Mosquitto, mosquitto_binary
+
+    choice = (prefer or os.environ.get("SIAGA_EMBEDDED_BROKER") or "auto").lower()
+    if choice not in ("auto", "mosquitto", "amqtt"):
+        raise ValueError(f"SIAGA_EMBEDDED_BROKER must be auto, mosquitto or amqtt, not {choice!r}")
+    if choice == "amqtt":
+        return EmbeddedBroker()
+    if mosquitto_binary() is None:
+        if choice == "mosquitto":
+            raise RuntimeError("mosquitto is not installed; run `make install`")
+        log.warning("mosquitto is not installed: using the in-process amqtt broker, which "
+                    "refuses MQTT 3.1 and 5 and keeps no persistent sessions (`make install` "
+                    "installs mosquitto)")
+        return EmbeddedBroker()
+    # PR_SET_PDEATHSIG follows the thread that forks: start it from the main thread.
+    main = threading.current_thread() is threading.main_thread()
+    return Mosquitto(port=free_port(), workdir=_broker_folder(database_url),
+                     die_with_parent=main)
+
+
+def _broker_folder(database_url: str) -> Path:
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and ":memory:" not in database_url:
+        return Path(database_url[len(prefix):]).resolve().parent / "mosquitto"
+    return Path(tempfile.mkdtemp(prefix="siaga112-mosquitto-"))

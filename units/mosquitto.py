@@ -27,6 +27,17 @@ def mosquitto_binary() -> str | None:
     return None
 
 
+def _end_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (Linux; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def wait_port(port: int, timeout: float = 10.0) -> None:
     """Block until something accepts connections on the port."""
     deadline = time.monotonic() + timeout
@@ -48,6 +59,8 @@ class Mosquitto:
     persistence: bool = True
     max_queued_messages: int = 100_000
     conf: Path | None = None  # a finished config (e.g. `siaga112 mqtt-config`'s), used as is
+    # The demo's own broker: ends when the process that started it ends, even by kill -9.
+    die_with_parent: bool = False
 
     @property
     def url(self) -> str:
@@ -55,7 +68,9 @@ class Mosquitto:
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self) -> Mosquitto:
-        """Write a config and start the broker; returns self once it listens."""
+        """Write a config and start the broker; returns self once it listens (again: no-op)."""
+        if self.proc is not None and self.proc.poll() is None:
+            return self
         binary = mosquitto_binary()
         if binary is None:
             raise RuntimeError("mosquitto is not installed; run `make install`")
@@ -83,7 +98,8 @@ class Mosquitto:
         with open(log_path, "ab") as log:
             # The binary is found on PATH/sbin by mosquitto_binary(); the config is ours.
             self.proc = subprocess.Popen(  # noqa: S603
-                [binary, "-c", str(conf)], stdout=log, stderr=log)
+                [binary, "-c", str(conf)], stdout=log, stderr=log,
+                preexec_fn=_end_with_parent if self.die_with_parent else None)
         deadline = time.monotonic() + 10.0
         while True:
             try:

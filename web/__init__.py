@@ -51,6 +51,12 @@ def create_app(
     if config:
         app.config.update(config)
     app.extensions["siaga112"] = rt
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Citizens behind the city's reverse proxy are many addresses, not the proxy's one.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from geo.cells import cell_of, cells_around, covers_radius
@@ -529,6 +529,50 @@ def check_training_wall(incident_id: int, exercise: bool, units: list[Any]) -> N
                 f"simulated units may be sent, and {unit.id} is a real unit", "unit_ids")
 
 
+def _claim_unit(s: Session, uid: str, incident_id: int, now: datetime,
+                from_incident_id: int | None = None) -> bool:
+    """Take the unit in the database only if it is still free there (or still on the
+    incident it is being reassigned from).
+
+    The in-memory fleet is a replica: another server process may have sent this unit a
+    moment ago. A conditional UPDATE is atomic on every engine (PostgreSQL takes the row
+    lock and re-checks the condition after a concurrent commit; SQLite has one writer at a
+    time), so of two processes racing for one unit exactly one wins and the other gets 409.
+    """
+    cond = (Unit.current_incident_id.is_(None) & (Unit.status == "available")
+            if from_incident_id is None else Unit.current_incident_id == from_incident_id)
+    result = s.execute(
+        update(Unit).where(Unit.id == uid, cond)
+        .values(status="dispatched", status_since=now, current_incident_id=incident_id)
+        .execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)
+
+
+def _refresh_replica(rt: Runtime, uid: str) -> None:
+    """Bring the fleet's copy of a unit back in line with the database after a lost race."""
+    with rt.session() as s:
+        unit = s.get(Unit, uid)
+        if unit is None:
+            return
+        status, since, incident = unit.status, unit.status_since, unit.current_incident_id
+    rt.fleet.update(uid, status=status, incident_id=incident,
+                    **({"status_since": since.timestamp()} if since is not None else {}))
+
+
+class _LostRace(Exception):
+    """Another process took the unit between our look at the fleet and our write."""
+
+    def __init__(self, unit_id: str) -> None:
+        super().__init__(unit_id)
+        self.unit_id = unit_id
+
+
+def _taken_elsewhere(uid: str) -> Conflict:
+    return Conflict(
+        f"Unit {uid} baru saja dikirim ke kejadian lain / unit {uid} was just dispatched "
+        "to another incident", "unit_ids")
+
+
 def dispatch_units(
     rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Actor
 ) -> dict[str, Any]:
@@ -548,6 +592,16 @@ def dispatch_units(
     unit_ids = list(dict.fromkeys(unit_ids))
     now = rt.clock.now()
     events: list[Event] = []
+    try:
+        return _dispatch_units(rt, incident_id, unit_ids, actor, now, events)
+    except _LostRace as lost:
+        # The whole dispatch was rolled back: no unit of it was sent.
+        _refresh_replica(rt, lost.unit_id)
+        raise _taken_elsewhere(lost.unit_id) from None
+
+
+def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: Actor,
+                    now: datetime, events: list[Event]) -> dict[str, Any]:
     with rt.dispatch_lock:
         for uid in unit_ids:
             state = rt.fleet.get(uid)
@@ -565,6 +619,8 @@ def dispatch_units(
                 unit = s.get(Unit, uid)
                 if unit is None:
                     raise ValidationError(f"unknown unit {uid!r}", "unit_ids")
+                if not _claim_unit(s, uid, inc.id, now):
+                    raise _LostRace(uid)
                 orders.append(_issue_order(rt, s, inc, unit, actor, now, events))
             s.flush()
             result = {"incident_id": inc.id, "orders": [order_to_dict(o) for o in orders]}
@@ -585,6 +641,16 @@ def reassign_unit(
     expected = data.get("from_incident_id")
     if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
         raise ValidationError("from_incident_id must be an incident id", "from_incident_id")
+    try:
+        return _reassign_unit(rt, incident_id, uid or "", expected, actor)
+    except _LostRace as lost:
+        _refresh_replica(rt, lost.unit_id)
+        raise Conflict(f"Unit {lost.unit_id} baru saja berubah tugas di proses lain / unit "
+                       f"{lost.unit_id} was just reassigned elsewhere", "unit_id") from None
+
+
+def _reassign_unit(rt: Runtime, incident_id: int, uid: str, expected: int | None,
+                   actor: Actor) -> dict[str, Any]:
     now = rt.clock.now()
     events: list[Event] = []
     with rt.dispatch_lock:
@@ -616,6 +682,8 @@ def reassign_unit(
             unit = s.get(Unit, uid)
             if unit is None:
                 raise ValidationError(f"unknown unit {uid!r}", "unit_id")
+            if not _claim_unit(s, unit.id, inc.id, now, from_incident_id=old.id):
+                raise _LostRace(unit.id)
             for order in s.scalars(select(Order).where(
                     Order.unit_id == uid, Order.incident_id == old.id,
                     Order.cleared_at.is_(None))):
