@@ -32,7 +32,16 @@ def test_healthz_needs_no_login(client: Any) -> None:
     resp = client.get("/healthz")
     assert resp.status_code == 200
     body = resp.get_json()
-    assert body["database"]["ok"] is True and body["units"] >= 16
+    assert body == {"status": "ok", "checks": {"database": "ok"}, "reasons": []}
+    assert "counters" not in resp.get_data(as_text=True)
+    assert client.get("/healthz/detail").status_code in (302, 401)  # to the login
+
+
+def test_healthz_detail_is_for_staff(client: Any, users: Any) -> None:
+    resp = client.get("/healthz/detail", headers=users["operator"].headers)
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["database"]["ok"] is True and body["units"] >= 16 and "counters" in body
 
 
 def test_register_unit_is_admin_only(client: Any, users: Any) -> None:

@@ -149,8 +149,10 @@ def test_every_api_gives_iso_times_with_an_offset(late_rt: Runtime, late_client:
                   json={"unit_ids": [unit]}).status_code in (200, 201)
     assert c.post(f"/api/v1/incidents/{iid}/notes", headers=op,
                   json={"text": "api jam 02.14"}).status_code in (200, 201)
-    ticket = c.post("/api/v1/complaints", headers=op, json={
-        "description": STREET_LIGHT, **DHOHO, "channel": "whatsapp"}).get_json()["ticket"]
+    created = c.post("/api/v1/complaints", headers=op, json={
+        "description": STREET_LIGHT, **DHOHO, "channel": "whatsapp",
+        "publish_consent": True}).get_json()
+    ticket = created["ticket"]
     utc_reads = {
         "incident": c.get(f"/api/v1/incidents/{iid}", headers=op),
         "incidents": c.get("/api/v1/incidents?status=open", headers=op),
@@ -163,7 +165,7 @@ def test_every_api_gives_iso_times_with_an_offset(late_rt: Runtime, late_client:
         "kpis": c.get("/api/v1/kpis", headers=sup),
         "export": c.get("/api/v1/complaints/export.json", headers=sup),
         "open311": c.get("/open311/v2/requests.json"),
-        "open311_one": c.get(f"/open311/v2/requests/{ticket}.json"),
+        "open311_one": c.get(f"/open311/v2/requests/{created['public_id']}.json"),
         "city": c.get("/api/v1/city", headers=op),
     }
     seen = 0
@@ -202,9 +204,9 @@ def test_pages_show_local_time_never_a_raw_iso_string(late_rt: Runtime, late_cli
     op = make_user(late_rt, "op", "operator")
     created = c.post("/api/v1/complaints", headers=op, json={
         "description": STREET_LIGHT, **DHOHO, "channel": "whatsapp"}).get_json()
-    ticket = created["ticket"]
+    ticket, public_id = created["ticket"], created["public_id"]
     assert ticket.startswith("SGA-2026-")
-    public = c.get(f"/lapor/{ticket}").get_data(as_text=True)
+    public = c.get(f"/lapor/{public_id}").get_data(as_text=True)
     assert "01 Des 2026 02:14 WIB" in public
     assert '<time datetime="2026-12-01T02:14:00+07:00">' in public
     assert 'data-tz="Asia/Jakarta" data-today="2026-12-01"' in public
@@ -222,7 +224,7 @@ def test_pages_show_local_time_never_a_raw_iso_string(late_rt: Runtime, late_cli
     token = csrf_from(c.get("/console").get_data(as_text=True))
     assert c.post("/lang", data={"lang": "en", "csrf_token": token, "next": "/opd"}
                   ).status_code in (302, 303)
-    english = c.get(f"/lapor/{ticket}").get_data(as_text=True)
+    english = c.get(f"/lapor/{public_id}").get_data(as_text=True)
     assert "01 Dec 2026 02:14 WIB" in english and 'lang="en"' in english
 
 
@@ -231,8 +233,10 @@ def test_complaint_export_uses_the_citys_days_and_clock(late_rt: Runtime,
     c = late_client
     op = make_user(late_rt, "op", "operator")
     sup = make_user(late_rt, "sup", "supervisor")
-    ticket = c.post("/api/v1/complaints", headers=op, json={
-        "description": STREET_LIGHT, **DHOHO, "channel": "whatsapp"}).get_json()["ticket"]
+    created = c.post("/api/v1/complaints", headers=op, json={
+        "description": STREET_LIGHT, **DHOHO, "channel": "whatsapp",
+        "publish_consent": True}).get_json()
+    ticket = created["ticket"]
 
     def tickets(query: str) -> list[str]:
         resp = c.get(f"/api/v1/complaints/export.csv{query}", headers=sup)
@@ -250,5 +254,5 @@ def test_complaint_export_uses_the_citys_days_and_clock(late_rt: Runtime,
     # Open311 reads the same way: a bare end_date includes that day.
     ids = [r["service_request_id"] for r in
            c.get("/open311/v2/requests.json?start_date=2026-12-01&end_date=2026-12-01").get_json()]
-    assert ids == [ticket]
+    assert ids == [created["public_id"]]
     assert c.get("/open311/v2/requests.json?end_date=2026-11-30").get_json() == []

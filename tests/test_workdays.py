@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -67,3 +68,40 @@ def test_kediri_pack_holidays_feed_the_calendar() -> None:
     assert not cal.is_working_day(date(2026, 8, 17))  # Independence Day (a Monday)
     assert cal.is_working_day(date(2026, 8, 18))
     assert cal.working_days_in(date(2026, 12, 21), date(2026, 12, 31)) == 7
+
+
+# ----------------------------------------------------------------------------- national
+
+
+def test_a_2028_deadline_skips_indonesian_holidays_from_the_package() -> None:
+    # Tuesday 15 Aug 2028, 10:00 WIB; Thursday 17 Aug is Independence Day (from the package,
+    # the pack lists nothing for 2028): 16, (17 holiday) 18, 21, 22, 23 → end of Wed 23 Aug.
+    cal = WorkCalendar((), WIB, country="ID")
+    due = cal.add_working_days(utc(2028, 8, 15, 3), 5)
+    assert cal.local_date(due) == date(2028, 8, 23)
+    assert not cal.is_working_day(date(2028, 8, 17))
+    assert not cal.is_working_day(date(2028, 12, 25)) and not cal.is_working_day(date(2028, 1, 1))
+    # Without the country the same dates are ordinary weekdays.
+    plain = WorkCalendar((), WIB)
+    assert plain.local_date(plain.add_working_days(utc(2028, 8, 15, 3), 5)) == date(2028, 8, 22)
+
+
+def test_the_pack_adds_and_strikes_holidays() -> None:
+    cal = WorkCalendar([date(2028, 8, 16)], WIB, country="ID",
+                       not_holidays=[date(2028, 8, 17)])
+    assert not cal.is_working_day(date(2028, 8, 16))  # the pack's own (e.g. a cuti bersama)
+    assert cal.is_working_day(date(2028, 8, 17))  # struck by the pack
+
+
+def test_the_complaint_calendar_of_the_kediri_pack_covers_2028(tmp_path: Any) -> None:
+    from dispatch.clock import ManualClock
+    from dispatch.services import complaints
+    from tests.support.complaints import make_runtime
+
+    rt = make_runtime(tmp_path, ManualClock(utc(2028, 8, 15, 3)))
+    try:
+        cal = complaints.calendar(rt)
+        assert not cal.is_working_day(date(2028, 8, 17))
+        assert cal.local_date(cal.add_working_days(utc(2028, 8, 15, 3), 5)) == date(2028, 8, 23)
+    finally:
+        rt.stop()

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dispatch.config import Settings, settings_from_env
@@ -17,6 +17,7 @@ from . import complaints as complaints_ui
 from . import console as console_ui
 from . import dashboard as dashboard_ui
 from . import open311 as open311_ui
+from .console import content_security_policy
 from .errors import register_error_handlers
 from .extensions import csrf, limiter, login_manager, socketio
 
@@ -87,6 +88,11 @@ def create_app(
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if resp.mimetype == "text/html" and "Content-Security-Policy" not in resp.headers:
+            # Every HTML page gets the strict policy (own scripts and styles only, map
+            # tiles as images); pages needing more set their own header, which stays.
+            resp.headers["Content-Security-Policy"] = content_security_policy(
+                rt.settings.tile_url, request.host)
         return resp
 
     @app.get("/")

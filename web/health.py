@@ -1,4 +1,5 @@
-"""GET /healthz: no login; the state of the database, the broker and the drop counters."""
+"""GET /healthz: no login, only "ok" or "not ok" and why. The detail (counters, broker
+address, bus errors) is for staff at /healthz/detail and in /metrics."""
 
 from __future__ import annotations
 
@@ -8,29 +9,52 @@ from flask import Blueprint, jsonify
 
 from dispatch.db.engine import ping
 
-from .auth import runtime
+from .auth import roles_required, runtime
 
 bp = Blueprint("health", __name__)
 
 
-@bp.get("/healthz")
-def healthz() -> Any:
-    """200 when the database answers, 503 otherwise."""
+def _checks() -> tuple[bool, dict[str, str], list[str]]:
     rt = runtime()
     db_ok = ping(rt.engine)
+    gateway = rt.extensions.get("mqtt_gateway")
+    checks = {"database": "ok" if db_ok else "unreachable"}
+    reasons = [] if db_ok else ["database unreachable / basis data tidak terjangkau"]
+    if gateway is not None:
+        connected = bool(getattr(gateway, "connected", False))
+        checks["broker"] = "ok" if connected else "disconnected"
+        if not connected:
+            reasons.append("MQTT broker disconnected / broker MQTT terputus")
+    return db_ok, checks, reasons
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    """200 when the database answers, 503 otherwise; no counters, names or addresses."""
+    db_ok, checks, reasons = _checks()
+    resp = jsonify({"status": "ok" if not reasons else ("degraded" if db_ok else "down"),
+                    "checks": checks, "reasons": reasons})
+    resp.status_code = 200 if db_ok else 503
+    return resp
+
+
+@bp.get("/healthz/detail")
+@roles_required("operator", "supervisor", "admin")
+def healthz_detail() -> Any:
+    """The staff view: database dialect, broker address, units, counters, bus errors."""
+    rt = runtime()
+    db_ok, checks, reasons = _checks()
     gateway = rt.extensions.get("mqtt_gateway")
     broker: dict[str, Any] = {"configured": gateway is not None}
     if gateway is not None:
         broker["connected"] = bool(getattr(gateway, "connected", False))
         broker["url"] = getattr(gateway, "public_url", None)
-    body = {
-        "status": "ok" if db_ok else "degraded",
+    return jsonify({
+        "status": "ok" if not reasons else ("degraded" if db_ok else "down"),
+        "checks": checks, "reasons": reasons,
         "database": {"ok": db_ok, "dialect": rt.engine.dialect.name},
         "broker": broker,
         "units": len(rt.fleet),
         "counters": rt.counters.snapshot(),
         "bus_errors": rt.bus.errors,
-    }
-    resp = jsonify(body)
-    resp.status_code = 200 if db_ok else 503
-    return resp
+    })

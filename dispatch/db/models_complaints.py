@@ -27,6 +27,7 @@ class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (
         UniqueConstraint("year", "seq", name="uq_complaints_year_seq"),
+        UniqueConstraint("public_id", name="uq_complaints_public_id"),
         Index("ix_complaints_status", "status"),
         Index("ix_complaints_opd_status", "opd_code", "status"),
         Index("ix_complaints_created", "created_at"),
@@ -36,6 +37,11 @@ class Complaint(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket: Mapped[str] = mapped_column(String(24), unique=True)
+    # The id the public sees (/lapor/<id>, Open311): random, so the set cannot be walked;
+    # the sequential ticket number stays internal (staff, API, OPD inbox).
+    public_id: Mapped[str | None] = mapped_column(String(24))
+    # Whether the ticket may appear in public listings (list, map) once verified.
+    publish_consent: Mapped[bool] = mapped_column(Boolean, default=True)
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     incident_id: Mapped[int | None] = mapped_column(

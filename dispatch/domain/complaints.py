@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from . import privacy
 from .events import Event
 
 # ----------------------------------------------------------------------------- lifecycle
@@ -304,25 +305,9 @@ def pick_category(categories: Sequence[str], norm_text: str,
 
 # ----------------------------------------------------------------------------- privacy
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
-_NIK = re.compile(r"\b\d{16}\b")
-
-
-def redact(text: str) -> str:
-    """Mask e-mail addresses, phone numbers and NIK in text shown to the public."""
-    text = _EMAIL.sub("[email]", text or "")
-    text = _NIK.sub("[NIK]", text)
-    return _PHONE.sub(_mask_phone, text)
-
-
-def _mask_phone(m: re.Match[str]) -> str:
-    # Dates and house numbers look like digit runs too: only 9+ digits starting like an
-    # Indonesian number (0…, 62…, +62…) are phone numbers.
-    digits = re.sub(r"\D", "", m.group(0))
-    if len(digits) >= 9 and (digits.startswith("0") or digits.startswith("62")):
-        return "[telepon]"
-    return m.group(0)
+def redact(text: str, known: Iterable[str | None] = ()) -> str:
+    """Mask NIK, phones, e-mail, house numbers and names in text shown to the public."""
+    return privacy.mask(text, known)
 
 
 def anonymise_point(lat: float | None, lon: float | None,

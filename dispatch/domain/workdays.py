@@ -16,17 +16,43 @@ END_OF_DAY = time(23, 59, 59)
 
 
 class WorkCalendar:
-    """Which local dates are working days: Monday to Friday minus the given holidays."""
+    """Which local dates are working days: Monday to Friday minus the holidays.
+
+    Holidays are the country's (the `holidays` package, e.g. "ID" for Indonesia, any year)
+    plus the pack's own `holidays`, minus the pack's `not_holidays` (a date the package has
+    that the city works, or a moved cuti bersama).
+    """
 
     def __init__(self, holidays: Iterable[date] = (), tz: str | tzinfo = "Asia/Jakarta",
-                 weekend: Iterable[int] = (5, 6)) -> None:
+                 weekend: Iterable[int] = (5, 6), country: str | None = None,
+                 not_holidays: Iterable[date] = ()) -> None:
         self.holidays = frozenset(holidays)
+        self.not_holidays = frozenset(not_holidays)
         self.tz: tzinfo = ZoneInfo(tz) if isinstance(tz, str) else tz
         self.weekend = frozenset(weekend)
+        self.country = country
+        self._country_days: dict[int, frozenset[date]] = {}
+
+    def _national(self, year: int) -> frozenset[date]:
+        if self.country is None:
+            return frozenset()
+        days = self._country_days.get(year)
+        if days is None:
+            import holidays as holiday_data  # data only; imported when a country is asked
+
+            days = frozenset(holiday_data.country_holidays(self.country, years=year))
+            self._country_days[year] = days
+        return days
+
+    def is_holiday(self, day: date) -> bool:
+        """True on a public holiday of the pack or the country (unless the pack overrides)."""
+        if day in self.holidays:
+            return True
+        return day not in self.not_holidays and day in self._national(day.year)
 
     def is_working_day(self, day: date) -> bool:
         """True on a weekday that is not a holiday."""
-        return day.weekday() not in self.weekend and day not in self.holidays
+        return day.weekday() not in self.weekend and not self.is_holiday(day)
 
     def local_date(self, at: datetime) -> date:
         """The local calendar date of a moment."""

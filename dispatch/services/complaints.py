@@ -18,7 +18,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db.models_complaints import Complaint, ComplaintCounter, ComplaintEvent
-from ..domain import citytime
+from ..domain import citytime, privacy
 from ..domain import complaints as rules
 from ..domain.events import ComplaintEscalated, ComplaintStatusChanged, Event
 from ..domain.workdays import WorkCalendar
@@ -106,7 +106,14 @@ def calendar(rt: Runtime) -> WorkCalendar:
     """The city's working-day calendar (its holidays, its time zone)."""
     cal = rt.extensions.get("complaints.calendar")
     if cal is None:
-        cal = WorkCalendar(rt.city.holidays, rt.city.timezone)
+        # National holidays from the `holidays` package (any year); the pack's `holidays`
+        # add to them, its `not_holidays` strike some, `holidays_country` picks the country
+        # (null: the pack's list only).
+        pack = rt.city.settings
+        cal = WorkCalendar(rt.city.holidays, rt.city.timezone,
+                           country=pack.get("holidays_country", "ID"),
+                           not_holidays=[date.fromisoformat(str(d))
+                                         for d in pack.get("not_holidays") or ()])
         rt.extensions["complaints.calendar"] = cal
     return cal
 
@@ -202,7 +209,7 @@ def _webhook_data(rt: Runtime, c: Complaint, **extra: Any) -> dict[str, Any]:
         "channel": c.channel,
         "incident_id": c.incident_id,
         "due_at": _iso(c.due_at),
-        "public_url": public_path(c.ticket),
+        "public_url": public_path(c.public_id or c.ticket),
     }
     config = webhooks.get_config(rt)
     if config is not None and config.include_contact:
@@ -217,9 +224,30 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def public_path(ticket: str) -> str:
-    """The public tracking page of a ticket (relative URL)."""
-    return f"/lapor/{ticket}"
+def public_path(public_id: str) -> str:
+    """The public tracking page of a ticket (relative URL, by its unguessable public id)."""
+    return f"/lapor/{public_id}"
+
+
+def by_public_id(session: Session, public_id: str) -> Complaint | None:
+    """The ticket with this public id (any spelling a person types), or None."""
+    pid = privacy.normalize_public_id(public_id)
+    if pid is None:
+        return None
+    return session.scalar(select(Complaint).where(Complaint.public_id == pid))
+
+
+def public_text(c: Complaint, text: str) -> str:
+    """`text` of ticket `c` as the public may read it (personal data masked)."""
+    return rules.redact(text, (c.reporter_name, c.reporter_email))
+
+
+def publicly_listed() -> Any:
+    """The filter of tickets that public listings may show: verified, not rejected, not a
+    duplicate, and (for staff-taken reports such as 112 calls) with the caller's consent."""
+    return ((Complaint.verified_at.is_not(None))
+            & Complaint.status.not_in(("rejected", "duplicate", "archived"))
+            & Complaint.publish_consent.is_(True) & Complaint.public_id.is_not(None))
 
 
 def is_overdue(c: Complaint, now: datetime) -> bool:
@@ -239,6 +267,8 @@ def summary(rt: Runtime, c: Complaint) -> dict[str, Any]:
     now = rt.clock.now()
     return {
         "ticket": c.ticket,
+        "public_id": c.public_id,
+        "publish_consent": c.publish_consent,
         "status": c.status,
         "status_label": rules.STATUS_LABELS.get(c.status, c.status),
         "category": c.category,
@@ -251,7 +281,7 @@ def summary(rt: Runtime, c: Complaint) -> dict[str, Any]:
         "verify_due_at": _iso(c.verify_due_at),
         "due_at": _iso(c.due_at),
         "overdue": is_overdue(c, now),
-        "public_url": public_path(c.ticket),
+        "public_url": public_path(c.public_id or c.ticket),
         "incident_id": c.incident_id,
     }
 
@@ -314,13 +344,11 @@ def _public_by(rt: Runtime, ev: ComplaintEvent) -> str:
     return rt.city.coordinator().name
 
 
-def public_view(rt: Runtime, ticket: str) -> dict[str, Any] | None:
-    """What anyone may see of a ticket: status, replies, area; no personal data."""
-    if not rules.valid_ticket(ticket):
-        return None
+def public_view(rt: Runtime, public_id: str) -> dict[str, Any] | None:
+    """What anyone holding the public id may see of a ticket: status, masked text, area."""
     now = rt.clock.now()
     with rt.session() as s:
-        c = s.scalar(select(Complaint).where(Complaint.ticket == ticket))
+        c = by_public_id(s, public_id)
         if c is None:
             return None
         lat, lon = rules.anonymise_point(c.lat, c.lon)
@@ -334,11 +362,11 @@ def public_view(rt: Runtime, ticket: str) -> dict[str, Any] | None:
                     "kind": ev.kind,
                     "status": ev.status_to,
                     "status_label": rules.STATUS_LABELS.get(ev.status_to or "", ""),
-                    "message": rules.redact(ev.message) if ev.public else "",
+                    "message": public_text(c, ev.message) if ev.public else "",
                     "by": _public_by(rt, ev),
                 })
         return {
-            "ticket": c.ticket,
+            "ticket": c.public_id,
             "status": c.status,
             "status_label": rules.STATUS_LABELS.get(c.status, c.status),
             "open311_status": rules.open311_status(c.status),
@@ -346,7 +374,7 @@ def public_view(rt: Runtime, ticket: str) -> dict[str, Any] | None:
             "category_name": rules.category_name(c.category),
             "opd_name": opd_names(rt).get(c.opd_code or ""),
             "channel": c.channel,
-            "description": rules.redact(c.description),
+            "description": public_text(c, c.description),
             "kecamatan": c.kecamatan,
             "kelurahan": c.kelurahan,
             "lat": lat,
@@ -369,10 +397,10 @@ def public_map(rt: Runtime, days: int = 90, limit: int = 2000) -> dict[str, Any]
     features = []
     with rt.session() as s:
         rows = s.execute(
-            select(Complaint.ticket, Complaint.lat, Complaint.lon, Complaint.category,
+            select(Complaint.public_id, Complaint.lat, Complaint.lon, Complaint.category,
                    Complaint.status, Complaint.created_at)
             .where(Complaint.created_at >= since, Complaint.lat.is_not(None),
-                   Complaint.status.not_in(("rejected", "duplicate", "archived")))
+                   publicly_listed())
             .order_by(Complaint.created_at.desc()).limit(limit)
         ).all()
     tz = ZoneInfo(rt.city.timezone)
@@ -382,7 +410,7 @@ def public_map(rt: Runtime, days: int = 90, limit: int = 2000) -> dict[str, Any]
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {
-                "ticket": r.ticket,
+                "ticket": r.public_id,
                 "category": r.category,
                 "category_name": rules.category_name(r.category),
                 "status": r.status,
@@ -475,7 +503,8 @@ def _discard_photo(rt: Runtime, name: str | None) -> None:
 def _build(session: Session, rt: Runtime, inp: _Input, channel: str,
            actor: ComplaintActor, now: datetime, *, incident_id: int | None = None,
            kecamatan: str | None = None, kelurahan: str | None = None,
-           photo: str | None = None) -> tuple[Complaint, rules.Routing]:
+           photo: str | None = None, publish_consent: bool = True
+           ) -> tuple[Complaint, rules.Routing]:
     ticket, year, seq = _next_ticket(session, rt, now)
     routing = rules.route(inp.description, rt.city.opds, inp.category,
                           (settings(rt).get("category_keywords") or None))
@@ -484,7 +513,8 @@ def _build(session: Session, rt: Runtime, inp: _Input, channel: str,
         kecamatan, kelurahan = loc.kecamatan, loc.kelurahan
     cfg = settings(rt)
     c = Complaint(
-        ticket=ticket, year=year, seq=seq, incident_id=incident_id, status="received",
+        ticket=ticket, public_id=privacy.new_public_id(), publish_consent=publish_consent,
+        year=year, seq=seq, incident_id=incident_id, status="received",
         category=routing.category, opd_code=routing.opd_code, routing=routing.method,
         channel=channel, description=inp.description, lat=inp.lat, lon=inp.lon,
         address=inp.address, kecamatan=kecamatan, kelurahan=kelurahan,
@@ -546,13 +576,17 @@ def create_complaint(
     staff = actor is not None and actor.kind == rules.COORDINATOR
     if actor is not None and actor.kind == rules.OPD:
         raise Forbidden("departments answer complaints; they do not file them")
+    # Filed on the public portal or Open311: public once verified. Taken by staff (phone,
+    # WhatsApp, walk-in): only when the reporter agreed, recorded as publish_consent.
+    consent = validation.boolean(data, "publish_consent", False) if staff else True
     photo_name = store_photo(rt, photo) if photo is not None else None
     now = rt.clock.now()
     code = _new_code()
     who = actor or CITIZEN_ACTOR
     try:
         with rt.session() as s:
-            c, routing = _build(s, rt, inp, channel, who, now, photo=photo_name)
+            c, routing = _build(s, rt, inp, channel, who, now, photo=photo_name,
+                                publish_consent=consent)
             c.citizen_code_hash = _hash_code(code)
             if staff:
                 _staff_accept(s, rt, c, who, routing, now)
@@ -579,8 +613,11 @@ def escalate_incident(
     who = _from_incident_actor(actor)
     inp = _Input(incident.description, incident.lat, incident.lon, incident.address, None,
                  None, incident.caller_phone, None, None)
+    # A 112 caller is not asked about publication: the ticket is never listed publicly
+    # (its public id still lets the caller follow it).
     c, routing = _build(session, rt, inp, incident.channel, who, now, incident_id=incident.id,
-                        kecamatan=incident.kecamatan, kelurahan=incident.kelurahan)
+                        kecamatan=incident.kecamatan, kelurahan=incident.kelurahan,
+                        publish_consent=False)
     code = _new_code()
     c.citizen_code_hash = _hash_code(code)
     _staff_accept(session, rt, c, who, routing, now)
@@ -737,17 +774,20 @@ def transition(rt: Runtime, ticket: str, action: str, actor: ComplaintActor,
     return out
 
 
-def citizen_reopen(rt: Runtime, ticket: str, code: str, reason: str) -> dict[str, Any]:
+def citizen_reopen(rt: Runtime, public_id: str, code: str, reason: str) -> dict[str, Any]:
     """The reporter reopens a resolved ticket (with the access code given at submission)."""
     if not isinstance(code, str) or not code.strip() or len(code) > 32:
         raise ValidationError("the access code is required", "code")
     with rt.session() as s:
-        c = _get(s, ticket)
+        found = by_public_id(s, public_id)
+        if found is None:
+            raise NotFound("complaint not found")
+        c, ticket = found, found.ticket
         if not c.citizen_code_hash or not secrets.compare_digest(
                 c.citizen_code_hash, _hash_code(code)):
             raise Forbidden("wrong access code / kode akses salah", "code")
     transition(rt, ticket, "reopen", CITIZEN_ACTOR, {"reason": reason})
-    view = public_view(rt, ticket)
+    view = public_view(rt, public_id)
     assert view is not None
     return view
 

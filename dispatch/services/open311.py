@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..db.models_complaints import Complaint
-from ..domain import citytime
+from ..domain import citytime, privacy
 from ..domain import complaints as rules
 from . import complaints
 from .errors import ServiceError
@@ -97,7 +97,7 @@ def create_request(rt: Runtime, form: Mapping[str, Any]) -> list[dict[str, Any]]
     except ServiceError as err:
         raise Open311Error(400, err.message, err.field) from None
     return [{
-        "service_request_id": created["ticket"],
+        "service_request_id": created["public_id"],
         "service_notice": (
             "Pengaduan diterima; diverifikasi dalam 3 hari kerja / Received; verified "
             f"within 3 working days. Kode akses / access code: {created['citizen_code']}"),
@@ -120,15 +120,16 @@ def _to_request(rt: Runtime, c: Complaint) -> dict[str, Any]:
     lat, lon = rules.anonymise_point(c.lat, c.lon)
     replies = [e for e in c.events if e.public and (e.kind == "reply" or (
         e.kind == "status" and e.status_to in ("resolved", "rejected", "duplicate")))]
-    notes = rules.redact(replies[-1].message) if replies else rules.STATUS_LABELS.get(c.status)
+    notes = (complaints.public_text(c, replies[-1].message) if replies
+             else rules.STATUS_LABELS.get(c.status))
     tz = rt.city.tz
     return {
-        "service_request_id": c.ticket,
+        "service_request_id": c.public_id,
         "status": rules.open311_status(c.status),
         "status_notes": notes,
         "service_name": rules.category_name(c.category),
         "service_code": c.category,
-        "description": rules.redact(c.description),
+        "description": complaints.public_text(c, c.description),
         "agency_responsible": names.get(c.opd_code or "", None),
         "service_notice": rules.STATUS_LABELS.get(c.status, c.status),
         # W3C date-times on the city's clock, with its offset (+07:00 in Kediri).
@@ -145,13 +146,18 @@ def _to_request(rt: Runtime, c: Complaint) -> dict[str, Any]:
 
 
 def get_requests(rt: Runtime, args: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """GET requests with the spec's filters (ids, service_code, start/end_date, status)."""
+    """GET requests with the spec's filters (ids, service_code, start/end_date, status).
+
+    A listing shows only publicly listed tickets (verified, not rejected, consented); asking
+    for ids answers those tickets whatever their state, as requests/<id> does.
+    """
     q = select(Complaint).order_by(Complaint.created_at.desc(), Complaint.id.desc())
     ids = (args.get("service_request_id") or "").strip()
     if ids:
-        wanted = [i.strip() for i in ids.split(",") if i.strip()][:MAX_RESULTS]
-        q = q.where(Complaint.ticket.in_([i for i in wanted if rules.valid_ticket(i)]))
+        wanted = [privacy.normalize_public_id(i) for i in ids.split(",")][:MAX_RESULTS]
+        q = q.where(Complaint.public_id.in_([i for i in wanted if i]))
     else:
+        q = q.where(complaints.publicly_listed())
         codes = [c.strip() for c in (args.get("service_code") or "").split(",") if c.strip()]
         if codes:
             q = q.where(Complaint.category.in_(codes))
@@ -180,13 +186,10 @@ def get_requests(rt: Runtime, args: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def get_request(rt: Runtime, request_id: str) -> list[dict[str, Any]]:
-    """GET requests/<id>: a one-element array, or a 404."""
-    if not rules.valid_ticket(request_id):
-        raise Open311Error(404, f"service request {request_id[:40]!r} not found",
-                           "service_request_id")
+    """GET requests/<id> (the public id): a one-element array, or a 404."""
     with rt.session() as s:
-        c = s.scalar(select(Complaint).where(Complaint.ticket == request_id))
+        c = complaints.by_public_id(s, request_id)
         if c is None:
-            raise Open311Error(404, f"service request {request_id} not found",
+            raise Open311Error(404, f"service request {request_id[:40]!r} not found",
                                "service_request_id")
         return [_to_request(rt, c)]

@@ -18,8 +18,9 @@ XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 def test_tracking_page_and_map_keep_citizen_text_inert(tmp_path: Path, page: Any) -> None:
     rt = make_runtime(tmp_path)
     try:
-        ticket = complaints.create_complaint(
-            rt, {"description": f"lampu pju mati {XSS}", **DHOHO}, "web")["ticket"]
+        created = complaints.create_complaint(
+            rt, {"description": f"lampu pju mati {XSS}", **DHOHO}, "web")
+        ticket, public_id = created["ticket"], created["public_id"]
         coord = complaints.staff_actor(rt, "operator", "op")
         complaints.transition(rt, ticket, "verify", coord)
         complaints.transition(rt, ticket, "dispose", coord)
@@ -30,7 +31,7 @@ def test_tracking_page_and_map_keep_citizen_text_inert(tmp_path: Path, page: Any
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             # Tiles are not needed (and there is no network): answer them empty.
             page.route("https://**", lambda route: route.fulfill(status=204, body=""))
-            page.goto(f"{srv.url}/lapor/{ticket}")
+            page.goto(f"{srv.url}/lapor/{public_id}")
             assert XSS in page.inner_text("#description")  # shown as text
             assert page.locator("main img").count() == 0
             assert page.evaluate("window.__xss") is None
@@ -41,7 +42,7 @@ def test_tracking_page_and_map_keep_citizen_text_inert(tmp_path: Path, page: Any
             page.locator(".leaflet-interactive").first.click()
             popup = page.locator(".leaflet-popup-content")
             popup.wait_for()
-            assert ticket in popup.inner_text()
+            assert public_id in popup.inner_text()
             assert page.evaluate("window.__xss") is None and dialogs == []
     finally:
         rt.stop()

@@ -78,7 +78,8 @@ def test_a_112_call_about_a_street_light_becomes_a_dishub_ticket(
     assert ticket["ticket"] == "SGA-2026-000001"
     assert ticket["opd_code"] == "DISHUB" and ticket["opd_name"] == "Dinas Perhubungan"
     assert ticket["status"] == "disposed"  # the operator's call is the verification
-    assert ticket["public_url"] == "/lapor/SGA-2026-000001"
+    assert ticket["public_url"] == f"/lapor/{ticket['public_id']}"
+    assert "SGA" not in ticket["public_url"] and not ticket["publish_consent"]
     # Verified Monday 23 Nov → five working days → end of Monday 30 Nov (WIB).
     assert ticket["due_at"] == "2026-11-30T16:59:59+00:00"
     assert ticket["citizen_code"]
@@ -251,7 +252,8 @@ def test_reject_duplicate_and_return(client: FlaskClient, h: dict[str, dict[str,
 
 def test_replies_are_what_the_citizen_sees(client: FlaskClient,
                                            h: dict[str, dict[str, str]]) -> None:
-    t = new_direct(client, h)["ticket"]
+    created = new_direct(client, h)
+    t, pid = created["ticket"], created["public_id"]
     r = post(client, f"/api/v1/complaints/{t}/replies", h["dishub"],
              {"message": "Petugas dijadwalkan besok pagi", "public": True})
     assert r.status_code == 201
@@ -260,7 +262,8 @@ def test_replies_are_what_the_citizen_sees(client: FlaskClient,
     # The first public reply of the department starts the work.
     full = client.get(f"/api/v1/complaints/{t}", headers=h["dishub"]).get_json()
     assert full["status"] == "in_progress"
-    page = client.get(f"/lapor/{t}").get_data(as_text=True)
+    assert client.get(f"/lapor/{t}").status_code == 404  # the internal number is not public
+    page = client.get(f"/lapor/{pid}").get_data(as_text=True)
     assert "Petugas dijadwalkan besok pagi" in page
     assert "stok lampu habis" not in page
     assert post(client, f"/api/v1/complaints/{t}/replies", h["pupr"],
@@ -343,12 +346,12 @@ def test_citizen_reopens_within_14_days_but_not_after(
         client: FlaskClient, h: dict[str, dict[str, str]], clock: ManualClock,
         rt: Runtime) -> None:
     created = new_direct(client, h)
-    t, code = created["ticket"], created["citizen_code"]
+    t, code, pid = created["ticket"], created["citizen_code"], created["public_id"]
     act(client, h["dishub"], t, "resolve", reason="sudah diganti")
     clock.advance(13 * 86400)
     with pytest.raises(complaints.Forbidden):
-        complaints.citizen_reopen(rt, t, "WRONGCODE", "masih mati")
-    view = complaints.citizen_reopen(rt, t, code.lower(), "Lampu masih mati / still dark")
+        complaints.citizen_reopen(rt, pid, "WRONGCODE", "masih mati")
+    view = complaints.citizen_reopen(rt, pid, code.lower(), "Lampu masih mati / still dark")
     assert view["status"] == "disposed"
     full = client.get(f"/api/v1/complaints/{t}", headers=h["dishub"]).get_json()
     assert full["reopen_count"] == 1
@@ -358,7 +361,7 @@ def test_citizen_reopens_within_14_days_but_not_after(
     act(client, h["dishub"], t, "resolve", reason="diganti lagi")
     clock.advance(15 * 86400)
     with pytest.raises(complaints.Conflict):
-        complaints.citizen_reopen(rt, t, code, "masih mati")
+        complaints.citizen_reopen(rt, pid, code, "masih mati")
     assert complaints.scan_overdue(rt)["closed"] == [t]
     closed = client.get(f"/api/v1/complaints/{t}", headers=h["dishub"]).get_json()
     assert closed["status"] == "closed"

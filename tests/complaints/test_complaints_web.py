@@ -66,6 +66,14 @@ def ticket_of(resp: Any) -> tuple[str, str]:
     return t.group(1), c.group(1)
 
 
+def internal(rt: Runtime, public_id: str) -> str:
+    """The staff ticket number behind a public id."""
+    with rt.session() as s:
+        c = complaints.by_public_id(s, public_id)
+        assert c is not None
+        return c.ticket
+
+
 # ----------------------------------------------------------------------------- public form
 
 
@@ -74,8 +82,10 @@ def test_public_form_files_a_complaint_without_login(client: FlaskClient, rt: Ru
     assert page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True)
     resp = submit(client)
     assert resp.status_code == 201
-    ticket, code = ticket_of(resp)
-    assert ticket == "SGA-2026-000001" and len(code) == 8
+    public_id, code = ticket_of(resp)
+    assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", public_id) and len(code) == 8
+    ticket = internal(rt, public_id)
+    assert ticket == "SGA-2026-000001"
     staff = complaints.get_complaint(rt, ticket, complaints.SYSTEM_ACTOR)
     assert (staff["channel"], staff["status"], staff["opd_code"]) == ("web", "received", "DISHUB")
     assert staff["reporter"] == {"name": "Budi Santoso", "phone": "081234500001",
@@ -116,7 +126,7 @@ def test_photo_checked_by_content_stored_safely_and_served_to_staff_only(
 
     resp = submit(client, photo=(io.BytesIO(png_bytes()), "foto.jpg", "image/jpeg"))
     assert resp.status_code == 201
-    ticket, _ = ticket_of(resp)
+    ticket = internal(rt, ticket_of(resp)[0])
     stored = list((tmp_path / "uploads" / "complaints").iterdir())
     assert len(stored) == 1 and re.fullmatch(r"[0-9a-f]{32}\.png", stored[0].name)
     # HTML wearing an image name and type is refused, and so is anything over 5 MB.
@@ -144,7 +154,8 @@ def test_photo_checked_by_content_stored_safely_and_served_to_staff_only(
     assert client.get(f"/opd/{ticket}/foto", headers=dishub).status_code == 200
     assert client.get(f"/opd/{ticket}/foto", headers=pupr).status_code == 404
     nophoto = submit(client, ip="10.1.1.1")
-    assert client.get(f"/opd/{ticket_of(nophoto)[0]}/foto", headers=op).status_code == 404
+    assert client.get(f"/opd/{internal(rt, ticket_of(nophoto)[0])}/foto",
+                      headers=op).status_code == 404
 
 
 def test_the_form_is_rate_limited_per_ip(client: FlaskClient) -> None:
@@ -159,7 +170,8 @@ def test_the_form_is_rate_limited_per_ip(client: FlaskClient) -> None:
 def test_tracking_page_has_status_and_replies_but_no_personal_data(
         client: FlaskClient, rt: Runtime) -> None:
     resp = submit(client, description=f"{STREET_LIGHT}. Hubungi saya 0812 3450 0001 {XSS}")
-    ticket, _ = ticket_of(resp)
+    public_id, _ = ticket_of(resp)
+    ticket = internal(rt, public_id)
     coord = complaints.staff_actor(rt, "operator", "op1")
     complaints.transition(rt, ticket, "verify", coord)
     complaints.transition(rt, ticket, "dispose", coord)
@@ -167,10 +179,11 @@ def test_tracking_page_has_status_and_replies_but_no_personal_data(
     complaints.add_reply(rt, ticket, {"message": f"Sudah dicek {XSS}"}, dishub)
     complaints.add_reply(rt, ticket, {"message": "catatan internal rahasia", "public": False},
                          dishub)
-    page = client.get(f"/lapor/{ticket}")
+    assert client.get(f"/lapor/{ticket}").status_code == 404
+    page = client.get(f"/lapor/{public_id.lower()}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert ticket in html and "Sedang ditindaklanjuti" in html and "Sudah dicek" in html
+    assert public_id in html and ticket not in html and "Sedang ditindaklanjuti" in html and "Sudah dicek" in html
     assert "Dinas Perhubungan" in html
     for secret in ("Budi", "081234500001", "budi@example.id", "0812 3450 0001",
                    "catatan internal rahasia", "dishub1", "op1"):
@@ -181,27 +194,28 @@ def test_tracking_page_has_status_and_replies_but_no_personal_data(
 
 def test_reopen_from_the_public_page_needs_the_code(client: FlaskClient, rt: Runtime,
                                                     clock: ManualClock) -> None:
-    ticket, code = ticket_of(submit(client))
-    page = client.get(f"/lapor/{ticket}").get_data(as_text=True)
+    public_id, code = ticket_of(submit(client))
+    ticket = internal(rt, public_id)
+    page = client.get(f"/lapor/{public_id}").get_data(as_text=True)
     assert "Buka kembali" not in page  # not resolved: nothing to reopen
     coord = complaints.staff_actor(rt, "operator", "op1")
     for action in ("verify", "dispose"):
         complaints.transition(rt, ticket, action, coord)
     complaints.transition(rt, ticket, "resolve", coord, {"reason": "lampu diganti"})
-    page = client.get(f"/lapor/{ticket}").get_data(as_text=True)
+    page = client.get(f"/lapor/{public_id}").get_data(as_text=True)
     token = csrf_from(page)
-    wrong = client.post(f"/lapor/{ticket}/buka", data={"csrf_token": token, "code": "NOPE1234",
+    wrong = client.post(f"/lapor/{public_id}/buka", data={"csrf_token": token, "code": "NOPE1234",
                                                        "reason": "masih mati"})
     assert wrong.status_code == 403 and "kode akses salah" in wrong.get_data(as_text=True)
-    empty = client.post(f"/lapor/{ticket}/buka", data={"csrf_token": token, "code": code,
+    empty = client.post(f"/lapor/{public_id}/buka", data={"csrf_token": token, "code": code,
                                                        "reason": ""})
     assert empty.status_code == 409
-    nocsrf = client.post(f"/lapor/{ticket}/buka", data={"code": code, "reason": "masih"})
+    nocsrf = client.post(f"/lapor/{public_id}/buka", data={"code": code, "reason": "masih"})
     assert nocsrf.status_code == 400
-    ok = client.post(f"/lapor/{ticket}/buka", data={"csrf_token": token, "code": code,
+    ok = client.post(f"/lapor/{public_id}/buka", data={"csrf_token": token, "code": code,
                                                     "reason": "Masih mati / still dark"})
     assert ok.status_code == 303
-    assert "Didisposisikan" in client.get(f"/lapor/{ticket}").get_data(as_text=True)
+    assert "Didisposisikan" in client.get(f"/lapor/{public_id}").get_data(as_text=True)
     # (The form and reopen share one per-IP limit: a fresh address for the last probe.)
     assert client.post("/lapor/SGA-2026-999999/buka", data={"csrf_token": token, "code": code},
                        environ_base={"REMOTE_ADDR": "10.2.2.2"}).status_code == 404
@@ -216,13 +230,17 @@ def test_unknown_public_paths_are_404(client: FlaskClient, path: str) -> None:
 
 
 def test_public_map_is_anonymised(client: FlaskClient, rt: Runtime) -> None:
-    submit(client, lat="-7.816634", lon="112.011456")
+    shown = ticket_of(submit(client, lat="-7.816634", lon="112.011456"))[0]
+    complaints.transition(rt, internal(rt, shown), "verify",
+                          complaints.staff_actor(rt, "operator", "op1"))
+    submit(client, lat="-7.816634", lon="112.011456", ip="10.9.9.9")  # unverified: not shown
     submit(client, lat="", lon="", address="Jl. Dhoho")  # no point: not on the map
     assert client.get("/lapor/peta").status_code == 200
     data = client.get("/lapor/peta.json").get_json()
     assert data["type"] == "FeatureCollection" and len(data["features"]) == 1
     f = data["features"][0]
     assert f["geometry"]["coordinates"] == [112.011, -7.817]
+    assert f["properties"]["ticket"] == shown
     assert set(f["properties"]) == {"ticket", "category", "category_name", "status",
                                     "status_label", "date"}
     flat = str(data)

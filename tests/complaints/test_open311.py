@@ -81,6 +81,14 @@ def test_service_definition_and_unknown_service(client: FlaskClient) -> None:
     assert err.tag == "errors" and err.findtext("error/code") == "404"
 
 
+def internal(rt: Runtime, public_id: str) -> str:
+    """The staff ticket number behind a public id."""
+    with rt.session() as s:
+        c = complaints.by_public_id(s, public_id)
+        assert c is not None
+        return c.ticket
+
+
 def test_post_a_request_form_encoded_and_read_it_back(client: FlaskClient, api_key: str,
                                                       rt: Runtime) -> None:
     resp = client.post(f"{V2}/requests.json", data=form(api_key))
@@ -88,9 +96,11 @@ def test_post_a_request_form_encoded_and_read_it_back(client: FlaskClient, api_k
     created = resp.get_json()
     assert isinstance(created, list) and len(created) == 1
     rid = created[0]["service_request_id"]
-    assert rid == "SGA-2026-000001" and "service_notice" in created[0]
+    assert "SGA" not in rid and "service_notice" in created[0]
+    assert internal(rt, rid) == "SGA-2026-000001"  # the sequential number stays internal
+    assert client.get(f"{V2}/requests/SGA-2026-000001.json").status_code == 404
     # The ticket is a citizen report: received, waiting for verification, routed to DISHUB.
-    staff = complaints.get_complaint(rt, rid, complaints.SYSTEM_ACTOR)
+    staff = complaints.get_complaint(rt, internal(rt, rid), complaints.SYSTEM_ACTOR)
     assert staff["channel"] == "open311" and staff["status"] == "received"
     assert staff["opd_code"] == "DISHUB" and staff["reporter"]["name"] == "Siti Aminah"
     one = client.get(f"{V2}/requests/{rid}.json")
@@ -116,7 +126,7 @@ def test_post_a_request_form_encoded_and_read_it_back(client: FlaskClient, api_k
     root = xml_of(xml_resp.data)
     assert root.tag == "service_requests"
     rid2 = root.findtext("request/service_request_id")
-    assert rid2 == "SGA-2026-000002"
+    assert rid2 and internal(rt, rid2) == "SGA-2026-000002"
     got = xml_of(client.get(f"{V2}/requests/{rid2}.xml").data)
     assert got.findtext("request/agency_responsible") == "Dinas Lingkungan Hidup"
     assert got.findtext("request/status") == "open"
@@ -168,11 +178,13 @@ def test_get_requests_filters(client: FlaskClient, api_key: str, rt: Runtime,
                     data=form(api_key, service_code="water", description="air mati"),
                     environ_base={"REMOTE_ADDR": "10.0.2.1"}).get_json()[0]
     ta, tb = a["service_request_id"], b["service_request_id"]
-    # Close a: verified, disposed, resolved → "closed" for Open311.
+    # Close a: verified, disposed, resolved → "closed" for Open311; b is verified.
     coord = complaints.staff_actor(rt, "operator", "op")
-    complaints.transition(rt, ta, "verify", coord)
-    complaints.transition(rt, ta, "dispose", coord)
-    complaints.transition(rt, ta, "resolve", coord, {"reason": "Lampu diganti"})
+    sa, sb = internal(rt, ta), internal(rt, tb)
+    complaints.transition(rt, sa, "verify", coord)
+    complaints.transition(rt, sa, "dispose", coord)
+    complaints.transition(rt, sa, "resolve", coord, {"reason": "Lampu diganti"})
+    complaints.transition(rt, sb, "verify", coord)
 
     def ids(query: str) -> list[str]:
         resp = client.get(f"{V2}/requests.json{query}")
