@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import field, incidents, locations, training, units
+from dispatch.services import coverage, field, incidents, locations, training, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -159,6 +159,13 @@ def classify_text() -> Any:
 def list_units() -> Any:
     """Every unit with its live state."""
     return jsonify(units.list_units(runtime()))
+
+
+@bp.get("/coverage")
+@roles_required("operator")
+def coverage_now() -> Any:
+    """Per kecamatan and demand cell: available units of each type in reach of the target."""
+    return jsonify(coverage.coverage_now(runtime()))
 
 
 @bp.post("/units")
