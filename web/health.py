@@ -25,12 +25,34 @@ def _checks() -> tuple[bool, dict[str, str], list[str]]:
         checks["broker"] = "ok" if connected else "disconnected"
         if not connected:
             reasons.append("MQTT broker disconnected / broker MQTT terputus")
-    return db_ok, checks, reasons
+    redis_ok = True
+    if rt.settings.redis_url:
+        # Configured Redis carries the consoles' events between processes: without it a
+        # console on another process goes blind, so this server is not ok.
+        redis_ok = _redis_answers(rt.settings.redis_url)
+        checks["redis"] = "ok" if redis_ok else "unreachable"
+        if not redis_ok:
+            reasons.append("Redis unreachable / Redis tidak terjangkau")
+    return db_ok and redis_ok, checks, reasons
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError, ValueError):
+        return False
 
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    """200 when the database answers, 503 otherwise; no counters, names or addresses."""
+    """200 when the database (and a configured Redis) answer, 503 otherwise; no counters,
+    names or addresses."""
     db_ok, checks, reasons = _checks()
     resp = jsonify({"status": "ok" if not reasons else ("degraded" if db_ok else "down"),
                     "checks": checks, "reasons": reasons})
