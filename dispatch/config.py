@@ -30,6 +30,8 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
     # (0: none; a direct client could otherwise pick its own address and dodge throttles).
     trusted_proxies: int = 0
+    # /metrics: a scraper sends `Authorization: Bearer <token>`; unset: loopback clients only.
+    metrics_token: str | None = None
     # Accounts (issue 16): login throttles (Flask-Limiter strings), lockout, token lifetime.
     login_rate_address: str = "30 per minute"
     login_rate_account: str = "20 per minute"
@@ -80,6 +82,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         tile_url=env.get("SIAGA_TILE_URL", base.tile_url),
         secure_cookies=_bool(env.get("SIAGA_SECURE_COOKIES"), base.secure_cookies),
         trusted_proxies=_proxies(env.get("SIAGA_TRUSTED_PROXIES")),
+        metrics_token=env.get("SIAGA_METRICS_TOKEN") or None,
         login_rate_address=env.get("SIAGA_LOGIN_RATE_ADDRESS", base.login_rate_address),
         login_rate_account=env.get("SIAGA_LOGIN_RATE_ACCOUNT", base.login_rate_account),
         api_auth_fail_rate=env.get("SIAGA_API_AUTH_FAIL_RATE", base.api_auth_fail_rate),

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from dispatch.config import Settings, settings_from_env
 from dispatch.runtime import Runtime
 
-from . import api, auth, citytime, health, i18n, live
+from . import api, auth, citytime, health, i18n, live, metrics
 from . import complaints as complaints_ui
 from . import console as console_ui
 from . import dashboard as dashboard_ui
@@ -82,6 +82,7 @@ def create_app(
     open311_ui.init_app(app)
     live.init_live(app, rt)
     auth.init_auth(app, rt)
+    metrics.init_metrics(app, rt)
 
     @app.after_request
     def _security_headers(resp: Any) -> Any:
