@@ -43,6 +43,10 @@ class Settings:
     roads: str | None = None  # .osm/.osm.pbf file, "none" for straight lines; None: the pack's
     osrm_url: str | None = None  # an OSRM server for road ETAs instead of the road file
     osrm_timeout_s: float = 2.0
+    # What this process does (issue 11): "all" (one process), "web" (HTTP and Socket.IO only)
+    # or "worker" (MQTT ingest, order publishing, timers, outbox); set by `serve --role`.
+    role: str = "all"
+    upload_dir: str | None = None  # complaint photos; None: var/uploads beside the database
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -94,6 +98,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         roads=env.get("SIAGA_ROADS") or None,
         osrm_url=env.get("SIAGA_OSRM_URL") or None,
         osrm_timeout_s=float(env.get("SIAGA_OSRM_TIMEOUT_S", base.osrm_timeout_s)),
+        upload_dir=env.get("SIAGA_UPLOAD_DIR") or None,
     )
 
 
