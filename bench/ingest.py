@@ -32,6 +32,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
 from dispatch.db.models import Unit, UnitPosition
 from dispatch.domain.events import UnitPositionUpdated
@@ -183,7 +184,7 @@ def _register(rt: Runtime, unit_ids: list[str]) -> None:
 
 def _pipeline(url: str, prefix: str, unit_ids: list[str], seconds: float, rate: float,
               qos: int, db_url: str, with_web: bool) -> dict[str, Any]:
-    rt = Runtime(Settings(database_url=db_url, mqtt_url=url, mqtt_prefix=prefix,
+    rt = bootstrap(Settings(database_url=db_url, mqtt_url=url, mqtt_prefix=prefix,
                           secret_key=os.urandom(16).hex()))
     _register(rt, unit_ids)
     attach(rt, embedded=False)
@@ -205,12 +206,12 @@ def _pipeline(url: str, prefix: str, unit_ids: list[str], seconds: float, rate: 
     rt.bus.subscribe(UnitPositionUpdated, on_position)
     rt.start()
     try:
-        gw = rt.extensions["mqtt_gateway"]
+        gw = rt.orders
         if not gw.wait_subscribed(10):
             raise RuntimeError("gateway did not subscribe")
         load = _run_load(url, prefix, unit_ids, seconds, rate, qos)
         _wait_count(lambda: state["n"], load["acked"])
-        writer = rt.extensions["track_writer"]
+        writer = rt.tracks
         writer.flush(60)
         with rt.session() as s:
             from sqlalchemy import func, select

@@ -25,10 +25,10 @@ from typing import Any
 
 import requests
 
+from dispatch.bootstrap import bootstrap
 from dispatch.classify import load_labelled
 from dispatch.config import Settings
 from dispatch.domain.kpis import percentile
-from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from units.broker import free_port
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     texts = [row["text"] for row in load_labelled()]
     workdir = Path(tempfile.mkdtemp(prefix="siaga-intake-"))
     db_url = f"sqlite:///{workdir}/intake.db"
-    rt = Runtime(Settings(database_url=db_url))
+    rt = bootstrap(Settings(database_url=db_url))
     accounts.create_user(rt, "bench", "bench-password", "operator")
     token = accounts.create_token(rt, "bench")
     rt.stop()

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.runtime import Runtime
@@ -108,7 +109,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
     """A fully wired Runtime on SQLite with the Kediri pack."""
-    rt = Runtime(settings)
+    rt = bootstrap(settings)
     yield rt
     rt.stop()
 

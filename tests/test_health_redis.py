@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from units.broker import free_port
 from web import create_app
 
@@ -46,7 +46,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def health(tmp_path: Path, redis_url: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/h.db", redis_url=redis_url))
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/h.db", redis_url=redis_url))
     try:
         resp = create_app(runtime=rt, config={"TESTING": True}).test_client().get("/healthz")
         return resp.status_code, resp.get_json()

@@ -129,8 +129,11 @@ class MqttGateway:
         client_id: str | None = None,
         queue_size: int = 200_000,
         reconnect_max_s: float = 5.0,
+        subscribe: bool = True,
     ) -> None:
         self.rt = rt
+        # False: publish orders only (a web process), the workers ingest what units send.
+        self.ingests = subscribe
         self.address = BrokerAddress.parse(url)
         self.public_url = self.address.public_url
         self.prefix = rt.settings.mqtt_prefix
@@ -202,8 +205,6 @@ class MqttGateway:
         if self._started:
             return
         self._started = True
-        self.rt.bus.subscribe(UnitDispatched, self._publish_order)
-        self.rt.bus.subscribe(OrderResent, self._publish_order)
         self._worker = threading.Thread(target=self._work, name="mqtt-handlers", daemon=True)
         self._worker.start()
         self.client.connect_async(self.address.host, self.address.port, keepalive=30)
@@ -229,8 +230,6 @@ class MqttGateway:
         if not self._started:
             return
         self._started = False
-        self.rt.bus.unsubscribe(UnitDispatched, self._publish_order)
-        self.rt.bus.unsubscribe(OrderResent, self._publish_order)
         try:
             self.client.disconnect()
         finally:
@@ -254,7 +253,10 @@ class MqttGateway:
             log.warning("MQTT connect to %s refused: %s", self.public_url, reason_code)
             self.rt.counters.incr("mqtt_connect_refused")
             return
-        client.subscribe(self.subscriptions)
+        if self.ingests:
+            client.subscribe(self.subscriptions)
+        else:
+            self.subscribed.set()
         self.backoff.reset()
         self.connected = True
         self._connected_event.set()
@@ -388,7 +390,8 @@ class MqttGateway:
         """Where a unit's orders go."""
         return f"{self.prefix}/units/{unit_id}/orders"
 
-    def _publish_order(self, event: Event) -> None:
+    def publish_order(self, event: Event) -> None:
+        """Send the order of a UnitDispatched or OrderResent to its unit (QoS 1)."""
         assert isinstance(event, UnitDispatched | OrderResent)
         unit = self.rt.fleet.get(event.unit_id)
         if unit is not None and self.rt.fleet.orders_by_radio(unit):

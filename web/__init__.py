@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, settings_from_env
 from dispatch.runtime import Runtime
 
@@ -27,9 +28,9 @@ def create_app(
     runtime: Runtime | None = None,
     config: dict[str, Any] | None = None,
 ) -> Flask:
-    """Build the web app around a Runtime (made from the environment when not given)."""
+    """Build the web app around a Runtime (built by the composition root when not given)."""
     settings = settings or (runtime.settings if runtime else settings_from_env())
-    rt = runtime or Runtime(settings)
+    rt = runtime or bootstrap(settings)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),

@@ -212,18 +212,19 @@ def exercise_end() -> Any:
 def system() -> Any:
     """What a trainer's tools need to know about this server: the broker its units use."""
     rt = runtime()
-    gateway = rt.extensions.get("mqtt_gateway")
+    gateway = rt.orders
     mqtt: dict[str, Any] | None = None
     if gateway is not None:
         mqtt = {
             "url": getattr(gateway, "public_url", None),
             "prefix": rt.mqtt_prefix,
             "connected": bool(getattr(gateway, "connected", False)),
-            "embedded": "mqtt_broker" in rt.extensions,
+            "embedded": rt.broker is not None,
         }
     # `leader`: whether this process runs the once-only jobs (ack timeouts, reminders,
     # webhooks, retention); among several processes on one database exactly one says true.
     return jsonify({"city": rt.city.name, "timezone": rt.city.timezone, "mqtt": mqtt,
+                    "role": rt.role,
                     "units": len(rt.fleet), "leader": rt.leadership.held(),
                     "leadership": type(rt.leadership).__name__})
 

@@ -394,7 +394,7 @@ _TOKEN_CACHE_MAX = 10_000
 
 
 def _token_cache(rt: Runtime) -> dict[str, tuple[float, TokenCheck]]:
-    return rt.extensions.setdefault("accounts.token_cache", {})
+    return rt.token_cache
 
 
 def check_token(rt: Runtime, token: str) -> TokenCheck:

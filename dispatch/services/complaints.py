@@ -18,7 +18,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -104,18 +104,7 @@ def settings(rt: Runtime) -> dict[str, Any]:
 
 def calendar(rt: Runtime) -> WorkCalendar:
     """The city's working-day calendar (its holidays, its time zone)."""
-    cal = rt.extensions.get("complaints.calendar")
-    if cal is None:
-        # National holidays from the `holidays` package (any year); the pack's `holidays`
-        # add to them, its `not_holidays` strike some, `holidays_country` picks the country
-        # (null: the pack's list only).
-        pack = rt.city.settings
-        cal = WorkCalendar(rt.city.holidays, rt.city.timezone,
-                           country=pack.get("holidays_country", "ID"),
-                           not_holidays=[date.fromisoformat(str(d))
-                                         for d in pack.get("not_holidays") or ()])
-        rt.extensions["complaints.calendar"] = cal
-    return cal
+    return rt.calendar
 
 
 def opd_names(rt: Runtime) -> dict[str, str]:
@@ -135,9 +124,7 @@ def categories(rt: Runtime) -> list[dict[str, Any]]:
 
 def upload_dir(rt: Runtime) -> Path:
     """Where complaint photos are kept (SIAGA_UPLOAD_DIR, default var/uploads)."""
-    configured = rt.extensions.get("complaints.upload_dir") or os.environ.get(
-        "SIAGA_UPLOAD_DIR", "var/uploads")
-    return Path(configured) / "complaints"
+    return rt.photos.complaints_dir
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -1108,12 +1095,4 @@ class ComplaintTimers:
                 log.exception("complaint deadline scan failed")
             self._stop.wait(self.every_s)
 
-
-def attach(rt: Runtime) -> None:
-    """Register the deadline timer and (when configured) the webhook sender, once."""
-    if rt.extensions.get("complaints.attached"):
-        return
-    rt.extensions["complaints.attached"] = True
-    rt.services.append(ComplaintTimers(rt))
-    webhooks.attach(rt)
 

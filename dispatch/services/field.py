@@ -6,8 +6,6 @@ Pure service layer (no paho): the MQTT gateway, the simulators and tests call th
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -28,6 +26,7 @@ from ..domain.events import (
 )
 from ..domain.fixes import FUTURE_FIX, STALE_FIX
 from ..domain.unit_states import check_transition
+from ..field_state import FieldState
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
 from .incidents import add_timeline, get_incident, recommend_for
@@ -48,28 +47,8 @@ _PROVES_RECEIPT = frozenset({"en_route", "on_scene", "transporting", "at_hospita
 _OPEN_ORDER_STATES = frozenset({"sent", "awaiting_radio", "unacknowledged"})
 
 
-@dataclass
-class _FieldState:
-    """Per-runtime bookkeeping the fleet registry does not hold."""
-
-    lock: threading.Lock
-    timeouts_lock: threading.Lock
-    incident_locations: dict[int, tuple[float, float]]
-    status_before_offline: dict[str, str]
-
-
-_STATE_LOCK = threading.Lock()
-
-
-def _state(rt: Runtime) -> _FieldState:
-    st = rt.extensions.get("_field_state")
-    if st is None:
-        with _STATE_LOCK:
-            st = rt.extensions.get("_field_state")
-            if st is None:
-                st = _FieldState(threading.Lock(), threading.Lock(), {}, {})
-                rt.extensions["_field_state"] = st
-    return st  # type: ignore[no-any-return]
+def _state(rt: Runtime) -> FieldState:
+    return rt.field_state
 
 
 def unit_actor(unit_id: str) -> Actor:
@@ -154,9 +133,8 @@ def record_position(
         state = rt.fleet.update(unit_id, **changes)
     if flag is not None:
         rt.counters.incr("fixes_flagged." + flag)
-    writer = rt.extensions.get("track_writer")
-    if writer is not None:
-        writer.add(unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source,
+    if rt.tracks is not None:
+        rt.tracks.add(unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source,
                    flag=flag)
     ok, reason = rt.fleet.recommendable(state, now)
     rt.bus.publish(

@@ -253,9 +253,8 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
                              emergency=emergency, exercise=exercise, unsure=unsure, place=place)
     recommendations = plan.recommendations
     aml = locations.aml_summary(where.aml)
-    events: list[Event] = []
 
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         duplicates = possible_duplicates(
             lat, lon, category, now, _open_nearby(s, lat, lon, now - DUPLICATE_WINDOW),
             DUPLICATE_RADIUS_M, DUPLICATE_WINDOW,
@@ -330,7 +329,6 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
                                       exercise))
         if recommendations:
             events.append(UnitRecommended(inc.id, tuple(r["unit_id"] for r in recommendations)))
-    rt.bus.publish_all(events)
     return result
 
 
@@ -591,17 +589,22 @@ def dispatch_units(
         )
     unit_ids = list(dict.fromkeys(unit_ids))
     now = rt.clock.now()
-    events: list[Event] = []
     try:
-        return _dispatch_units(rt, incident_id, unit_ids, actor, now, events)
+        return _dispatch_units(rt, incident_id, unit_ids, actor, now)
     except _LostRace as lost:
         # The whole dispatch was rolled back: no unit of it was sent.
         _refresh_replica(rt, lost.unit_id)
         raise _taken_elsewhere(lost.unit_id) from None
 
 
+def _mark_dispatched(rt: Runtime, unit_ids: list[str], incident_id: int, now: datetime) -> None:
+    for uid in unit_ids:
+        rt.fleet.update(uid, status="dispatched", status_since=now.timestamp(),
+                        incident_id=incident_id)
+
+
 def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: Actor,
-                    now: datetime, events: list[Event]) -> dict[str, Any]:
+                    now: datetime) -> dict[str, Any]:
     with rt.dispatch_lock:
         for uid in unit_ids:
             state = rt.fleet.get(uid)
@@ -609,7 +612,7 @@ def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: A
                 raise ValidationError(f"unknown unit {uid!r}", "unit_ids")
             if state.status != "available" or state.incident_id is not None or not state.online:
                 raise Conflict(f"unit {uid} is not available ({state.status})", "unit_ids")
-        with rt.session() as s:
+        with rt.transaction() as (s, events):
             inc = _get(s, incident_id)
             if inc.status == "closed":
                 raise Conflict(f"incident {incident_id} is closed", "incident")
@@ -624,10 +627,7 @@ def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: A
                 orders.append(_issue_order(rt, s, inc, unit, actor, now, events))
             s.flush()
             result = {"incident_id": inc.id, "orders": [order_to_dict(o) for o in orders]}
-        for uid in unit_ids:
-            rt.fleet.update(uid, status="dispatched", status_since=now.timestamp(),
-                            incident_id=incident_id)
-    rt.bus.publish_all(events)
+            events.then(lambda: _mark_dispatched(rt, unit_ids, incident_id, now))
     return result
 
 
@@ -652,7 +652,6 @@ def reassign_unit(
 def _reassign_unit(rt: Runtime, incident_id: int, uid: str, expected: int | None,
                    actor: Actor) -> dict[str, Any]:
     now = rt.clock.now()
-    events: list[Event] = []
     with rt.dispatch_lock:
         state = rt.fleet.get(uid or "")
         if state is None:
@@ -668,7 +667,7 @@ def _reassign_unit(rt: Runtime, incident_id: int, uid: str, expected: int | None
             raise Conflict(f"unit {uid} is already on incident #{incident_id}", "unit_id")
         if state.status not in shortfall.REASSIGNABLE_STATUSES or not state.online:
             raise Conflict(f"unit {uid} cannot be reassigned while {state.status}", "unit_id")
-        with rt.session() as s:
+        with rt.transaction() as (s, events):
             inc = _get(s, incident_id)
             if inc.status == "closed":
                 raise Conflict(f"incident {incident_id} is closed", "incident")
@@ -704,11 +703,9 @@ def _reassign_unit(rt: Runtime, incident_id: int, uid: str, expected: int | None
             s.flush()
             result = {"incident_id": inc.id, "from_incident_id": old.id,
                       "orders": [order_to_dict(order)]}
-        rt.fleet.update(uid or "", status="dispatched", status_since=now.timestamp(),
-                        incident_id=incident_id)
-    events.append(IncidentUpdated(from_id, "unit_reassigned",
-                                  {"unit_id": uid, "to_incident_id": incident_id}))
-    rt.bus.publish_all(events)
+            events.append(IncidentUpdated(from_id, "unit_reassigned",
+                                          {"unit_id": uid, "to_incident_id": incident_id}))
+            events.then(lambda: _mark_dispatched(rt, [uid or ""], incident_id, now))
     return result
 
 
@@ -716,12 +713,12 @@ def add_note(rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Acto
     """Add an operator note to the timeline."""
     note = validation.text(data, "text", required=True, max_len=2000)
     now = rt.clock.now()
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         entry = add_timeline(s, inc, "note", actor, note or "", now)
         s.flush()
         out = {"id": entry.id, "ts": now.isoformat(), "message": note}
-    rt.bus.publish(IncidentUpdated(incident_id, "note", {"text": note}))
+        events.append(IncidentUpdated(incident_id, "note", {"text": note}))
     return out
 
 
@@ -759,7 +756,7 @@ def update_incident(
     if close:
         _close_fields(call_type, data)  # checked before anything changes
     now = rt.clock.now()
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         if inc.status == "closed":
             raise Conflict(f"incident {incident_id} is closed", "incident")
@@ -793,7 +790,7 @@ def update_incident(
             _replan(rt, s, inc)
         s.flush()
         out = incident_to_dict(s, rt, inc)
-    rt.bus.publish(IncidentUpdated(incident_id, "updated", {}))
+        events.append(IncidentUpdated(incident_id, "updated", {}))
     if close:
         return close_incident(rt, incident_id, {**data, "outcome": call_type}, actor)
     return out
@@ -861,57 +858,60 @@ def close_incident(
     if link_to is not None and (isinstance(link_to, bool) or not isinstance(link_to, int)):
         raise ValidationError("link_to must be an incident id", "link_to")
     now = rt.clock.now()
-    events: list[Event] = []
     released: list[str] = []
-    with rt.dispatch_lock:
-        with rt.session() as s:
-            inc = _get(s, incident_id)
-            if inc.status == "closed":
-                raise Conflict(f"incident {incident_id} is already closed", "incident")
-            if link_to is not None:
-                if link_to == incident_id:
-                    raise ValidationError("an incident cannot be linked to itself", "link_to")
-                _get(s, link_to)
-                inc.linked_to = link_to
-                add_timeline(s, inc, "linked", actor,
-                             f"Ditautkan ke / Linked to #{link_to}", now, incident_id=link_to)
-            for unit in s.scalars(select(Unit).where(Unit.current_incident_id == inc.id)):
-                previous = unit.status
-                unit.current_incident_id = None
-                if previous in BUSY_STATUSES or previous == "returning":
-                    unit.status = "available"
-                    unit.status_since = now
-                    add_timeline(s, inc, "unit_status", actor,
-                                 f"Unit {unit.id}: {previous} → available (dilepas / released)",
-                                 now, unit_id=unit.id, status="available", previous=previous)
-                    events.append(UnitStatusChanged(unit.id, "available", previous, inc.id))
-                released.append(unit.id)
-            for order in s.scalars(select(Order).where(Order.incident_id == inc.id)):
-                if order.cleared_at is None:
-                    order.cleared_at = now
-            message = _close_outcome_steps(s, rt, inc, outcome or "", extra, actor, now)
-            inc.status = "closed"
-            inc.closed_at = now
-            inc.outcome = outcome
-            add_timeline(s, inc, "closed", actor, message, now, outcome=outcome)
-            s.flush()
-            out = incident_to_dict(s, rt, inc)
-        for uid in released:
-            state = rt.fleet.get(uid)
-            if state is not None:
-                changes: dict[str, Any] = {"incident_id": None}
-                if state.status in BUSY_STATUSES or state.status == "returning":
-                    changes.update(status="available", status_since=now.timestamp())
-                rt.fleet.update(uid, **changes)
-    events.append(IncidentClosed(incident_id, outcome or ""))
-    rt.bus.publish_all(events)
+    # The fleet replica is released after the commit, then the events go out.
+    with rt.dispatch_lock, rt.transaction() as (s, events):
+        inc = _get(s, incident_id)
+        if inc.status == "closed":
+            raise Conflict(f"incident {incident_id} is already closed", "incident")
+        if link_to is not None:
+            if link_to == incident_id:
+                raise ValidationError("an incident cannot be linked to itself", "link_to")
+            _get(s, link_to)
+            inc.linked_to = link_to
+            add_timeline(s, inc, "linked", actor,
+                         f"Ditautkan ke / Linked to #{link_to}", now, incident_id=link_to)
+        for unit in s.scalars(select(Unit).where(Unit.current_incident_id == inc.id)):
+            previous = unit.status
+            unit.current_incident_id = None
+            if previous in BUSY_STATUSES or previous == "returning":
+                unit.status = "available"
+                unit.status_since = now
+                add_timeline(s, inc, "unit_status", actor,
+                             f"Unit {unit.id}: {previous} → available (dilepas / released)",
+                             now, unit_id=unit.id, status="available", previous=previous)
+                events.append(UnitStatusChanged(unit.id, "available", previous, inc.id))
+            released.append(unit.id)
+        for order in s.scalars(select(Order).where(Order.incident_id == inc.id)):
+            if order.cleared_at is None:
+                order.cleared_at = now
+        message = _close_outcome_steps(s, rt, inc, outcome or "", extra, actor, now)
+        inc.status = "closed"
+        inc.closed_at = now
+        inc.outcome = outcome
+        add_timeline(s, inc, "closed", actor, message, now, outcome=outcome)
+        s.flush()
+        out = incident_to_dict(s, rt, inc)
+        events.then(lambda: _release(rt, released, now))
+        events.append(IncidentClosed(incident_id, outcome or ""))
     return out
+
+
+def _release(rt: Runtime, unit_ids: list[str], now: datetime) -> None:
+    """The fleet replica's side of a close: the units are free again."""
+    for uid in unit_ids:
+        state = rt.fleet.get(uid)
+        if state is not None:
+            changes: dict[str, Any] = {"incident_id": None}
+            if state.status in BUSY_STATUSES or state.status == "returning":
+                changes.update(status="available", status_since=now.timestamp())
+            rt.fleet.update(uid, **changes)
 
 
 def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[str, Any]:
     """Operator decides an incident is not an emergency: hand it to the complaint flow."""
     now = rt.clock.now()
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         if inc.complaint_ticket:
             raise Conflict(f"incident {incident_id} already has ticket {inc.complaint_ticket}")
@@ -935,7 +935,7 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
         s.flush()
         out = incident_to_dict(s, rt, inc)
         out["complaint"] = ticket
-    rt.bus.publish(IncidentUpdated(incident_id, "escalated", {"complaint": ticket}))
+        events.append(IncidentUpdated(incident_id, "escalated", {"complaint": ticket}))
     return out
 
 

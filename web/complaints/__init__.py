@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -26,6 +27,7 @@ from wtforms import ValidationError as WtfValidationError
 
 from dispatch.domain import citytime
 from dispatch.domain import complaints as rules
+from dispatch.ports import PhotoStore
 from dispatch.services import complaints, webhooks
 from dispatch.services.errors import ServiceError, ValidationError
 
@@ -43,12 +45,12 @@ PAGE_BODY_LIMIT = 6 * 1024 * 1024  # a 5 MB photo and the form around it
 
 
 def init_app(app: Flask) -> None:
-    """Register both blueprints, the rate limiters and the background parts."""
+    """Register both blueprints and the rate limiters."""
     rt = app.extensions["siaga112"]
     app.config.setdefault("COMPLAINT_FORM_RATE", "5/600")
     app.config.setdefault("OPEN311_POST_RATE", "30/3600")
     if app.config.get("SIAGA_UPLOAD_DIR"):
-        rt.extensions["complaints.upload_dir"] = app.config["SIAGA_UPLOAD_DIR"]
+        rt.photos = PhotoStore(Path(app.config["SIAGA_UPLOAD_DIR"]))
     limits = {}
     for name in ("COMPLAINT_FORM_RATE", "OPEN311_POST_RATE"):
         count, window = parse_rate(app.config[name])
@@ -57,7 +59,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # checked below for session calls; Bearer calls carry no cookie
-    complaints.attach(rt)
 
 
 def rate_limited(name: str) -> Response | None:
