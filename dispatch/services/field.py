@@ -318,10 +318,8 @@ def _answer_order(
     note: str | None = None,
 ) -> None:
     # Callers hold rt.dispatch_lock; `unit_id` given means the unit itself answered.
-    events: list[Event] = []
     now = rt.clock.now()
-    release = False
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         order = s.get(Order, order_id)
         if order is None or (unit_id is not None and order.unit_id != unit_id):
             raise NotFound(f"unknown order {order_id!r} for unit {unit_id!r}", "order_id")
@@ -353,11 +351,15 @@ def _answer_order(
             order.cleared_at = order.cleared_at or now
             unit = s.get(Unit, unit_id)
             previous = unit.status if unit is not None else "dispatched"
-            if unit is not None and unit.current_incident_id == inc.id:
+            release = unit is not None and unit.current_incident_id == inc.id
+            if unit is not None and release:
                 unit.current_incident_id = None
                 unit.status = "available"
                 unit.status_since = now
-                release = True
+                freed = unit_id
+                events.then(lambda: rt.fleet.update(freed, status="available",
+                                                    status_since=now.timestamp(),
+                                                    incident_id=None))
             taken = tuple(
                 s.scalars(select(Order.unit_id).where(Order.incident_id == inc.id)).all()
             )
@@ -383,10 +385,6 @@ def _answer_order(
                 events.append(UnitStatusChanged(unit_id, "available", previous, inc.id))
             if nxt:
                 events.append(UnitRecommended(inc.id, nxt))
-    if release:
-        rt.fleet.update(unit_id, status="available", status_since=now.timestamp(),
-                        incident_id=None)
-    rt.bus.publish_all(events)
 
 
 def check_order_timeouts(rt: Runtime) -> int:
@@ -398,8 +396,7 @@ def check_order_timeouts(rt: Runtime) -> int:
 def _check_order_timeouts(rt: Runtime) -> int:
     now = rt.clock.now()
     timeout = float(rt.settings.ack_timeout_s)
-    events: list[Event] = []
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         rows = s.scalars(select(Order).where(Order.state == "sent")).all()
         due = [o for o in rows if (now - o.last_sent_at).total_seconds() >= timeout]
         for order in due:
@@ -431,7 +428,6 @@ def _check_order_timeouts(rt: Runtime) -> int:
                              unit_id=order.unit_id, order_id=order.id,
                              send_count=order.send_count)
                 events.append(OrderUnacknowledged(inc.id, order.unit_id, order.id))
-    rt.bus.publish_all(events)
     return len(events)
 
 
