@@ -63,6 +63,10 @@ def create_app(
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     limiter.init_app(app)
+    # Flask-SocketIO keeps the Redis client manager of an earlier init_app in its options,
+    # so an app without SIAGA_REDIS_URL made after one with it (tests) would still publish
+    # to that Redis; each app gets the queue of its own settings.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode="threading",
