@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,9 +35,6 @@ from .fleet import Fleet
 from .leadership import Leadership, leadership_for
 from .ports import Broker, LivePush, OrderPublisher, PhotoStore, Service, TrackSink, Waker
 from .routing import build_router
-
-if TYPE_CHECKING:
-    from .services.webhooks import WebhookConfig
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +126,9 @@ class Runtime:
         self.order_timeouts: Service | None = None
         self.live: LivePush | None = None
         self.webhooks: Waker | None = None
-        self.webhook_config: WebhookConfig | None = None
+        # A services.webhooks.WebhookConfig, or None (off); typed loosely so the runtime
+        # imports no service module (the services import the runtime).
+        self.webhook_config: Any = None
         self.photos = PhotoStore(Path(settings.upload_dir or "var/uploads"))
         self.field_state = FieldState()
         self.token_cache: dict[str, tuple[float, Any]] = {}

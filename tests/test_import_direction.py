@@ -52,3 +52,33 @@ def test_geo_imports_nothing_of_the_project() -> None:
     for path in (ROOT / "geo").rglob("*.py"):
         for mod, line in imports_of(path):
             assert mod not in ("dispatch", "units", "web", "simulators"), f"{path}:{line}"
+
+
+def _dispatch_modules_imported(path: Path) -> set[str]:
+    """Full dotted names of the `dispatch.*` modules a file imports (relative ones resolved)."""
+    package = list(path.relative_to(ROOT).parts[:-1])  # a module's (or __init__'s) package
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("dispatch")}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod.startswith("dispatch"):
+                found.add(mod)
+                found |= {f"{mod}.{a.name}" for a in node.names}
+    return found
+
+
+def test_the_runtime_imports_no_service_and_no_service_imports_the_composition_root() -> None:
+    # The runtime is what services are given; the composition root is what builds them.
+    runtime = _dispatch_modules_imported(ROOT / "dispatch" / "runtime.py")
+    assert not {m for m in runtime if m.startswith("dispatch.services")}, runtime
+    bad = []
+    for path in (ROOT / "dispatch" / "services").rglob("*.py"):
+        if any(m.startswith("dispatch.bootstrap") for m in _dispatch_modules_imported(path)):
+            bad.append(str(path.relative_to(ROOT)))
+    assert not bad, bad
