@@ -72,3 +72,52 @@ def test_two_consoles_claim_and_a_stale_edit_is_refused(browser: Any, live: Live
     finally:
         for pg in (a, b, sup):
             pg.context.close()
+
+
+def test_alerts_for_a_new_p1_and_a_long_wait_and_the_mute(browser: Any, live: Live) -> None:
+    from datetime import timedelta
+
+    old = incidents.create_incident(live.rt, {"description": "pohon tumbang menimpa mobil",
+                                              "lat": -7.82, "lon": 112.01}, OPERATOR)["id"]
+    with live.rt.session() as s:  # taken ten minutes ago, nobody sent yet
+        s.execute(update(Incident).where(Incident.id == old).values(
+            created_at=live.rt.clock.now() - timedelta(minutes=10)))
+    pg = _console(browser, live, "operator", live.passwords["operator"])
+    try:
+        expect(pg.locator(f"#alerts .alert-waiting[data-incident-id='{old}']")).to_be_visible()
+        p1 = incidents.create_incident(live.rt, {"description": FIRE, "lat": -7.8166,
+                                                 "lon": 112.0114, "priority": 1}, OPERATOR)["id"]
+        alert = pg.locator(f"#alerts .alert-p1[data-incident-id='{p1}']")
+        expect(alert).to_contain_text(f"#{p1}")
+        alert.locator(".alert-open").click()  # opens the incident
+        expect(pg.locator("#d-title")).to_contain_text(f"#{p1}")
+        mute = pg.locator("#alert-mute")
+        expect(mute).to_have_attribute("aria-pressed", "false")
+        mute.click()
+        expect(mute).to_have_attribute("aria-pressed", "true")
+        pg.reload()
+        pg.wait_for_selector("body[data-live=on]")
+        expect(pg.locator("#alert-mute")).to_have_attribute("aria-pressed", "true")  # kept
+        assert not pg.page_errors, pg.page_errors
+    finally:
+        pg.context.close()
+
+
+def test_the_queue_shows_ten_cards_at_1440_by_900(browser: Any, live: Live) -> None:
+    for n in range(12):  # twelve calls across the city, none near another
+        incidents.create_incident(live.rt, {"description": f"{FIRE} nomor {n}",
+                                            "lat": -7.78 - (n % 4) * 0.02,
+                                            "lon": 111.98 + (n // 4) * 0.03}, OPERATOR)
+    pg = _console(browser, live, "operator", live.passwords["operator"])
+    try:
+        pg.wait_for_selector("#queue .q-item >> nth=11", state="attached")
+        visible = pg.evaluate("""() => {
+          const q = document.getElementById('queue').closest('.queue').getBoundingClientRect();
+          return [...document.querySelectorAll('#queue .q-item')].filter((c) => {
+            const r = c.getBoundingClientRect();
+            return r.top >= q.top - 1 && r.bottom <= Math.min(q.bottom, innerHeight) + 1;
+          }).length;
+        }""")
+        assert visible >= 10, visible
+    finally:
+        pg.context.close()
