@@ -34,6 +34,7 @@ from ..domain.unit_states import BUSY_STATUSES
 from . import complaints, locations, shortfall, validation
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
+from .timeline import add_timeline
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -41,30 +42,6 @@ if TYPE_CHECKING:
 DUPLICATE_RADIUS_M = 300.0
 DUPLICATE_WINDOW = timedelta(minutes=15)
 MAX_UNITS_PER_DISPATCH = 20
-
-
-def add_timeline(
-    session: Session,
-    incident: Incident,
-    kind: str,
-    actor: Actor,
-    message: str,
-    at: datetime,
-    **data: Any,
-) -> TimelineEntry:
-    """Append one timeline entry (in the caller's transaction)."""
-    entry = TimelineEntry(
-        incident_id=incident.id,
-        ts=at,
-        kind=kind,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        message=message,
-        data=data,
-    )
-    session.add(entry)
-    incident.updated_at = at
-    return entry
 
 
 def _local(rt: Runtime, at: datetime) -> datetime:
@@ -324,7 +301,7 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
         ])
         complaint = None
         if calls.makes_ticket_at_intake(emergency, call_type, exercise, unsure):
-            complaint = complaints.escalate_incident(s, rt, inc, actor)
+            complaint = complaints.escalate_incident(s, rt, inc, actor, events)
         s.flush()
         result = incident_to_dict(s, rt, inc, with_timeline=False, orders=[],
                                   complaint=complaint)
@@ -986,7 +963,7 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
         inc.unsure = False
         inc.no_recommendation_reason = None
         inc.shortfall = []
-        ticket = complaints.escalate_incident(s, rt, inc, actor)
+        ticket = complaints.escalate_incident(s, rt, inc, actor, events)
         if ticket is None:
             raise Conflict("the complaint flow is not available", "complaint")
         s.flush()
