@@ -322,7 +322,9 @@ def _date_arg(name: str) -> datetime | None:
     try:
         return citytime.parse_instant(raw, runtime().city.tz, end_of_day=name == "end")
     except ValueError:
-        raise ValidationError(f"{name} must be an ISO date or date-time", name) from None
+        raise ValidationError(f"{name} harus tanggal atau tanggal-waktu ISO, tahun "
+                              f"{citytime.RANGE_TEXT} / {name} must be an ISO date or "
+                              f"date-time, years {citytime.RANGE_TEXT}", name) from None
 
 
 @api_bp.get("")
