@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import logging
 import re
+import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -117,7 +118,7 @@ def _seed(rt: Any) -> dict[str, str]:
 def run(engine: str) -> tuple[int, Counter[str]]:
     """Fuzz every route on one engine; (requests sent, server errors by route and cause)."""
     with _database(engine) as url:
-        rt = bootstrap(Settings(database_url=url, secret_key="fuzz", roads="none",
+        rt = bootstrap(Settings(database_url=url, secret_key=secrets.token_hex(16), roads="none",
                                 login_rate_address="100000 per minute",
                                 login_rate_account="100000 per minute",
                                 api_auth_fail_rate="100000 per minute"))

@@ -3,7 +3,6 @@ the staff complaint API (/api/v1/complaints). Handlers parse, call one service, 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime
@@ -38,6 +37,7 @@ from dispatch.services.errors import ServiceError, ValidationError
 from ..auth import roles_required, runtime
 from ..errors import json_error
 from ..extensions import csrf, limiter
+from ..inputs import read_json
 from .ratelimit import parse_rate
 
 log = logging.getLogger(__name__)
@@ -304,10 +304,7 @@ def _api_limits_and_csrf() -> Any:
 
 def _json_body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValidationError(f"malformed JSON: {err}", "body") from None
+    data = read_json(raw) if raw else None
     if not isinstance(data, dict):
         raise ValidationError("request body must be a JSON object", "body")
     return data
