@@ -16,7 +16,8 @@ from typing import Any
 
 from flask import Request, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from dispatch.services.errors import ValidationError
 
@@ -141,8 +142,12 @@ class CheckedRequest(Request):
 
 
 class DbIdConverter(IntegerConverter):
-    """``<int:…>`` bounded to 0..2^31-1: a larger id matches no route (404)."""
+    """``<int:…>`` bounded to 0..2^31-1: a larger id is a 404 on every method."""
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", DB_ID_MAX)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> Any:
+        """The id, or NotFound for one no database row can have."""
+        # NotFound, not the converter's ValidationError: that one makes the router try the
+        # route's other methods and answer 405 "use GET" for a PATCH on a too-large id.
+        if len(value) > 10 or int(value) > DB_ID_MAX:
+            raise NotFound("tidak ditemukan / not found")
+        return super().to_python(value)
