@@ -37,7 +37,7 @@ from dispatch.services.errors import ServiceError, ValidationError
 from ..auth import roles_required, runtime
 from ..errors import json_error
 from ..extensions import csrf, limiter
-from ..inputs import read_json
+from ..inputs import BadInput, read_json
 from .ratelimit import parse_rate
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,15 @@ def _form_page(error: ServiceError | None = None, status: int = 200) -> Any:
         "complaints/form.html", categories=complaints.categories(rt), values=values,
         error=error, city=rt.city, tile_url=rt.settings.tile_url,
     ), status
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(err: BadInput) -> Any:
+    # A citizen's form with a NUL is refused before the view runs (the CSRF check reads the
+    # form first): they get the form back with the message, as for any invalid field.
+    if request.endpoint == "complaints.submit":
+        return _form_page(err, err.status)
+    return err.message, err.status
 
 
 @bp.get("/lapor")
