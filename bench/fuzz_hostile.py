@@ -34,7 +34,7 @@ ROLES = ("operator", "supervisor", "admin", "agency")
 # Raw JSON texts: each stands where a value goes.
 JSON_VALUES = (
     '"\\ud800"', '"a\\udfffb"', '"\\u0000"', '"x\\u0000y"', "9" * 5000, "-" + "9" * 5000,
-    str(10**30), str(2**63), "1e999", "NaN", "-Infinity", "[" * 5000 + "]" * 5000,
+    str(10**30), str(2**63), "9" * 16, str(2**31), "1e999", "NaN", "-Infinity", "[" * 5000 + "]" * 5000,
     '"0001-01-01T00:00:00"', '"9999-12-31T23:59:59"',
 )
 BODIES = ("[" * 5000 + "]" * 5000, "{" + '"a":{' * 3000 + "}" * 3001, "9" * 5000,
