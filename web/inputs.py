@@ -1,9 +1,9 @@
 """Hostile input stopped at the door, once for every route (issue 16, finding 6).
 
 - :func:`read_json`: the one JSON body reader (nesting depth, number size, text content);
-- :func:`check_request`: every query parameter, form field and path value is text without
-  lone surrogates or NUL (neither can be encoded for the database: UTF-8 refuses the
-  first, PostgreSQL the second);
+- :func:`check_request` (query and path) and :class:`CheckedRequest` (form fields, as they
+  are parsed): text without lone surrogates or NUL (neither can be stored: UTF-8 refuses
+  the first, PostgreSQL the second);
 - :class:`DbIdConverter`: ``<int:…>`` in a route matches only ids a database row can have
   (``Integer`` columns are int4 on PostgreSQL), so a larger one is a 404, not an overflow.
 """
