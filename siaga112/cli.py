@@ -528,7 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     usub = u.add_subparsers(dest="users_command", required=True)
     uc = usub.add_parser("create", help="create a user")
     uc.add_argument("name")
-    uc.add_argument("--role", required=True, choices=("operator", "supervisor", "admin", "agency"))
+    uc.add_argument("--role", required=True,
+                    choices=("operator", "supervisor", "admin", "agency", "viewer"))
     uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     uc.add_argument("--opd", default=None, help="OPD code for agency users")
     uc.set_defaults(func=cmd_users)

@@ -82,3 +82,47 @@ def test_the_runtime_imports_no_service_and_no_service_imports_the_composition_r
         if any(m.startswith("dispatch.bootstrap") for m in _dispatch_modules_imported(path)):
             bad.append(str(path.relative_to(ROOT)))
     assert not bad, bad
+
+
+def test_no_service_module_imports_another_in_a_circle() -> None:
+    # Function-level imports count too: a cycle hidden in a function is still a cycle.
+    services = ROOT / "dispatch" / "services"
+    graph: dict[str, set[str]] = {}
+    for path in services.rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        graph[name] = {m for m in _dispatch_modules_imported(path)
+                       if m.startswith("dispatch.services.")}
+    known = set(graph)
+    edges = {a: {b for b in targets if b in known and b != a} for a, targets in graph.items()}
+    # Tarjan's strongly connected components: any component of two or more is a circle.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                circles.append(sorted(part))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    assert not circles, circles

@@ -124,4 +124,5 @@ def _landing_for(role: str) -> list[str]:
         "supervisor": ["dashboard.index", "console.index"],
         "admin": ["console.index"],
         "agency": ["complaints.inbox"],
+        "viewer": ["dashboard.executive", "dashboard.index"],
     }.get(role, [])

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import coverage, field, incidents, locations, training, units
+from dispatch.services import coverage, field, incidents, locations, shift, training, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -124,6 +124,28 @@ def close(incident_id: int) -> Any:
 def escalate(incident_id: int) -> Any:
     """Hand a non-emergency to the complaint flow."""
     return jsonify(incidents.escalate_to_complaint(runtime(), incident_id, current_user.actor()))
+
+
+@bp.post("/incidents/<int:incident_id>/claim")
+@roles_required("operator")
+def claim(incident_id: int) -> Any:
+    """Take the incident as its owner (another's: 409, or `force` by a supervisor)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(shift.claim_incident(runtime(), incident_id, data, current_user.actor()))
+
+
+@bp.get("/shift/handover")
+@roles_required("operator")
+def shift_handover() -> Any:
+    """What is open, who owns it, pending orders and unacknowledged alerts."""
+    return jsonify(shift.handover(runtime(), current_user.actor()))
+
+
+@bp.post("/shift/handover")
+@roles_required("operator")
+def shift_hand_over() -> Any:
+    """Hand one's open incidents (or `incident_ids`) to operator `to`."""
+    return jsonify(shift.hand_over(runtime(), body(), current_user.actor()))
 
 
 @bp.get("/callers/<phone>/history")

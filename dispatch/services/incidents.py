@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from geo.cells import cell_of, cells_around, covers_radius
 
@@ -33,6 +34,7 @@ from ..domain.unit_states import BUSY_STATUSES
 from . import complaints, locations, shortfall, validation
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
+from .timeline import add_timeline
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -40,30 +42,6 @@ if TYPE_CHECKING:
 DUPLICATE_RADIUS_M = 300.0
 DUPLICATE_WINDOW = timedelta(minutes=15)
 MAX_UNITS_PER_DISPATCH = 20
-
-
-def add_timeline(
-    session: Session,
-    incident: Incident,
-    kind: str,
-    actor: Actor,
-    message: str,
-    at: datetime,
-    **data: Any,
-) -> TimelineEntry:
-    """Append one timeline entry (in the caller's transaction)."""
-    entry = TimelineEntry(
-        incident_id=incident.id,
-        ts=at,
-        kind=kind,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        message=message,
-        data=data,
-    )
-    session.add(entry)
-    incident.updated_at = at
-    return entry
 
 
 def _local(rt: Runtime, at: datetime) -> datetime:
@@ -276,6 +254,9 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             "unsure": unsure, "handoff": place.handoff,
             "boundary_distance_m": place.boundary_distance_m,
             "no_recommendation_reason": plan.reason, "shortfall": plan.shortfall, "aml": aml,
+            # The operator who took the call owns it; one made by a system path has no owner
+            # until someone claims it.
+            "owner": actor.id if actor.type == "operator" else None, "version": 1,
         }
         inc = _insert_incident(s, values)
         classified = f"Klasifikasi / Classified: {suggestion.category} (P{suggestion.priority})"
@@ -320,7 +301,7 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
         ])
         complaint = None
         if calls.makes_ticket_at_intake(emergency, call_type, exercise, unsure):
-            complaint = complaints.escalate_incident(s, rt, inc, actor)
+            complaint = complaints.escalate_incident(s, rt, inc, actor, events)
         s.flush()
         result = incident_to_dict(s, rt, inc, with_timeline=False, orders=[],
                                   complaint=complaint)
@@ -330,6 +311,48 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
         if recommendations:
             events.append(UnitRecommended(inc.id, tuple(r["unit_id"] for r in recommendations)))
     return result
+
+
+def expected_version(data: Mapping[str, Any]) -> int | None:
+    """The `version` an operator's change was made against (None: not given)."""
+    value = data.get("version") if isinstance(data, Mapping) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("version must be the incident's version number", "version")
+    return value
+
+
+def bump_version(s: Session, inc: Incident, expected: int | None) -> None:
+    """Raise the incident's version for an operator's change; 409 when `expected` is stale.
+
+    With an expected version the UPDATE is conditional, so it holds across processes: of
+    two writers that read the same version, the second finds it raised and is refused.
+    Without one (API clients that do not lock) the version is only raised.
+    """
+    current = inc.version or 1
+    if expected is not None and expected != current:
+        raise Conflict(f"Kejadian #{inc.id} sudah diubah orang lain (versi {current}, bukan "
+                       f"{expected}); muat ulang / incident #{inc.id} was changed by someone "
+                       f"else (version {current}, not {expected}); reload it", "version")
+    stmt = update(Incident).where(Incident.id == inc.id)
+    if expected is not None:
+        stmt = stmt.where(Incident.version == expected)
+    new = s.execute(stmt.values(version=Incident.version + 1).returning(Incident.version)
+                    .execution_options(synchronize_session=False)).scalar_one_or_none()
+    if new is None:
+        raise Conflict(f"Kejadian #{inc.id} baru saja diubah orang lain; muat ulang / incident "
+                       f"#{inc.id} was just changed by someone else; reload it", "version")
+    set_committed_value(inc, "version", new)
+
+
+def note_if_not_owner(s: Session, inc: Incident, actor: Actor, what: str,
+                      now: datetime) -> None:
+    """Record on the timeline that someone other than the owner made a change."""
+    if inc.owner and actor.type == "operator" and actor.id != inc.owner:
+        add_timeline(s, inc, "not_owner_change", actor,
+                     f"{what} oleh {actor.id}, bukan pemilik {inc.owner} / by {actor.id}, "
+                     f"not the owner {inc.owner}", now, owner=inc.owner, change=what)
 
 
 def _get(session: Session, incident_id: int) -> Incident:
@@ -405,6 +428,8 @@ def incident_to_dict(
         "recommendation_note": recommendation_note(rt, inc),
         "shortfall": inc.shortfall or [],
         "aml": inc.aml,
+        "owner": inc.owner,
+        "version": inc.version,
     }
     if with_timeline:
         data["timeline"] = [
@@ -589,8 +614,9 @@ def dispatch_units(
         )
     unit_ids = list(dict.fromkeys(unit_ids))
     now = rt.clock.now()
+    expected = expected_version(data)
     try:
-        return _dispatch_units(rt, incident_id, unit_ids, actor, now)
+        return _dispatch_units(rt, incident_id, unit_ids, actor, now, expected)
     except _LostRace as lost:
         # The whole dispatch was rolled back: no unit of it was sent.
         _refresh_replica(rt, lost.unit_id)
@@ -604,7 +630,7 @@ def _mark_dispatched(rt: Runtime, unit_ids: list[str], incident_id: int, now: da
 
 
 def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: Actor,
-                    now: datetime) -> dict[str, Any]:
+                    now: datetime, expected: int | None = None) -> dict[str, Any]:
     with rt.dispatch_lock:
         for uid in unit_ids:
             state = rt.fleet.get(uid)
@@ -617,6 +643,8 @@ def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: A
             if inc.status == "closed":
                 raise Conflict(f"incident {incident_id} is closed", "incident")
             check_training_wall(inc.id, inc.exercise, [rt.fleet.get(uid) for uid in unit_ids])
+            bump_version(s, inc, expected)
+            note_if_not_owner(s, inc, actor, "Unit diberangkatkan / Units dispatched", now)
             orders = []
             for uid in unit_ids:
                 unit = s.get(Unit, uid)
@@ -756,10 +784,13 @@ def update_incident(
     if close:
         _close_fields(call_type, data)  # checked before anything changes
     now = rt.clock.now()
+    expected = expected_version(data)
     with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         if inc.status == "closed":
             raise Conflict(f"incident {incident_id} is closed", "incident")
+        bump_version(s, inc, expected)
+        note_if_not_owner(s, inc, actor, "Diubah / Changed", now)
         replan = False
         if category and category != inc.category:
             add_timeline(s, inc, "category_overridden", actor,
@@ -858,12 +889,15 @@ def close_incident(
     if link_to is not None and (isinstance(link_to, bool) or not isinstance(link_to, int)):
         raise ValidationError("link_to must be an incident id", "link_to")
     now = rt.clock.now()
+    expected = expected_version(data)
     released: list[str] = []
     # The fleet replica is released after the commit, then the events go out.
     with rt.dispatch_lock, rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         if inc.status == "closed":
             raise Conflict(f"incident {incident_id} is already closed", "incident")
+        bump_version(s, inc, expected)
+        note_if_not_owner(s, inc, actor, "Ditutup / Closed", now)
         if link_to is not None:
             if link_to == incident_id:
                 raise ValidationError("an incident cannot be linked to itself", "link_to")
@@ -929,7 +963,7 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
         inc.unsure = False
         inc.no_recommendation_reason = None
         inc.shortfall = []
-        ticket = complaints.escalate_incident(s, rt, inc, actor)
+        ticket = complaints.escalate_incident(s, rt, inc, actor, events)
         if ticket is None:
             raise Conflict("the complaint flow is not available", "complaint")
         s.flush()
