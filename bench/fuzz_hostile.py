@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
@@ -83,8 +83,9 @@ def _paths(rule: Rule, good: dict[str, str]) -> Iterator[str]:
         base["ticket"] = good["public_ticket"]
     yield build(base)
     for n in names:
-        conv = type(rule._converters[n]).__name__
-        hostile = IDS if conv == "IntegerConverter" else () if conv == "AnyConverter" else TEXTS
+        conv = rule._converters[n]
+        hostile = (IDS if isinstance(conv, IntegerConverter) else
+                   () if isinstance(conv, AnyConverter) else TEXTS)
         for v in hostile:
             yield build({**base, n: v})
 
