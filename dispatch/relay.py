@@ -116,6 +116,8 @@ class Relay:
         # Host, pid and a random part: two runtimes in one process (tests) differ too.
         self.process_id = process_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.retry_max_s = retry_max_s
+        # Every payload starts with this: our own messages are skipped before parsing.
+        self._own_prefix = ('{"p":' + json.dumps(self.process_id) + ",").encode()
         self.connected = threading.Event()
         self.connections = 0  # successful (re)subscriptions, each followed by a refresh
         self.refreshes = 0
@@ -275,6 +277,8 @@ class Relay:
                     log.debug("relay: closing the subscription failed", exc_info=True)
 
     def _receive(self, raw: bytes | str) -> None:
+        if isinstance(raw, bytes) and raw.startswith(self._own_prefix):
+            return  # our own, already applied here (most of what a busy worker hears)
         try:
             message = json.loads(raw)
         except ValueError:
