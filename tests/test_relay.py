@@ -6,6 +6,7 @@ and a real redis-server started by the test. Arrival is awaited with a timeout.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -142,8 +143,10 @@ def test_a_relayed_event_reaches_only_relayed_too_handlers(two: tuple[Proc, Proc
 
 
 def test_a_redis_restart_is_survived_and_the_replica_refreshed(
-        two: tuple[Proc, Proc], redis_server: RedisServer) -> None:
+        two: tuple[Proc, Proc], redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
     a, b = two
+    caplog.set_level(logging.INFO, logger="dispatch.relay")
     inc = incidents.create_incident(
         a.rt, {"description": "Kebakaran rumah, api besar", **STATION}, OPERATOR)
     uid = next(r["unit_id"] for r in inc["recommendations"] if r["unit_type"] == "fire_engine")
@@ -162,3 +165,6 @@ def test_a_redis_restart_is_survived_and_the_replica_refreshed(
     field.record_position(a.rt, uid, STATION["lat"] + 0.001, STATION["lon"],
                           a.rt.clock.time())
     assert wait_for(lambda: (b.rt.fleet.get(uid) or u).lat == STATION["lat"] + 0.001)
+    said = [r.getMessage() for r in caplog.records if r.name == "dispatch.relay"]
+    assert any("lost Redis" in m for m in said), said
+    assert any("Redis back" in m and "refreshed" in m for m in said), said
