@@ -183,6 +183,7 @@ class Relay:
     def _publish_loop(self) -> None:
         client: redis.Redis | None = None
         delay = 0.1
+        resync = False  # changes were dropped: tell the others to re-read the database
         while True:
             try:
                 item = self._queue.get(timeout=0.5)
@@ -202,6 +203,8 @@ class Relay:
                     break
                 batch.append(more)
             if batch:
+                if resync:
+                    batch.insert(0, ["r"])
                 payload = json.dumps({"p": self.process_id, "m": batch}, default=str,
                                      separators=(",", ":"))
                 try:
@@ -209,32 +212,56 @@ class Relay:
                         client = redis.Redis.from_url(self.redis_url, socket_timeout=5,
                                                       socket_connect_timeout=5)
                     client.publish(self.channel, payload)
-                    self.rt.counters.incr("relay.sent", len(batch))
+                    self.rt.counters.incr("relay.sent", len(batch) - resync)
+                    if resync:
+                        log.warning("relay: publishing to Redis again; the other processes "
+                                    "refresh from the database")
+                    resync = False
                     delay = 0.1
                 except _REDIS_ERRORS as exc:
-                    self.rt.counters.incr("relay.dropped", len(batch))
-                    log.warning("relay: publish to Redis failed (%s); %d change(s) dropped, "
-                                "the others refresh from the database on reconnect",
-                                exc, len(batch))
+                    if not resync:
+                        log.warning("relay: publish to Redis failed (%s); dropping changes "
+                                    "until it is back, then the others refresh from the "
+                                    "database", exc)
+                    resync = True
                     if client is not None:
                         client.close()
                         client = None
                     if self._stop.wait(delay):
                         break
                     delay = min(delay * 2, self.retry_max_s)
+                    # A backlog sent late could undo what the others did since: drop it,
+                    # the database has every committed fact.
+                    self.rt.counters.incr("relay.dropped", len(batch) - 1 + self._discard())
             if stopping:
                 break
         if client is not None:
             client.close()
 
+    def _discard(self) -> int:
+        """Empty the queue (keeping a stop request); returns how many changes were dropped."""
+        dropped = 0
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return dropped
+            if item is _STOP:
+                with contextlib.suppress(queue.Full):
+                    self._queue.put_nowait(_STOP)
+                return dropped
+            dropped += 1
+
     # -- incoming --------------------------------------------------------------
     def _listen_loop(self) -> None:
         delay = 0.1
         while not self._stop.is_set():
-            client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5,
-                                          socket_keepalive=True, health_check_interval=5)
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            client: redis.Redis | None = None
+            pubsub: Any = None
             try:
+                client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5,
+                                              socket_keepalive=True, health_check_interval=5)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.channel)
                 # Subscribed first, then read the database: nothing falls in between.
                 count = refresh_fleet(self.rt)
@@ -255,24 +282,26 @@ class Relay:
             except _REDIS_ERRORS as exc:
                 if self._stop.is_set():
                     break
-                first = self.connected.is_set()
+                was_connected = self.connected.is_set()
                 self.connected.clear()
-                if first:
+                if was_connected:
                     log.warning("relay: lost Redis (%s); reconnecting", exc)
                 else:
                     log.debug("relay: Redis unreachable (%s); retrying in %.1fs", exc, delay)
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.retry_max_s)
             except Exception:
-                # A database hiccup during the refresh: try the whole step again.
+                # A database hiccup during the refresh (or a bad URL): try the whole step again.
                 self.connected.clear()
                 log.exception("relay: listener step failed; retrying")
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.retry_max_s)
             finally:
                 try:
-                    pubsub.close()
-                    client.close()
+                    if pubsub is not None:
+                        pubsub.close()
+                    if client is not None:
+                        client.close()
                 except Exception:
                     log.debug("relay: closing the subscription failed", exc_info=True)
 
@@ -319,6 +348,11 @@ class Relay:
         if kind == "s":
             with self.rt.dispatch_lock:
                 fleet.upsert(unit_from_dict(item[1]), notify=False)
+            return None
+        if kind == "r":
+            # The sender dropped changes while it could not publish: re-read the database.
+            refresh_fleet(self.rt)
+            self.refreshes += 1
             return None
         if kind == "e":
             event = decode_event(item[1], item[2])

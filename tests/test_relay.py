@@ -6,15 +6,18 @@ and a real redis-server started by the test. Arrival is awaited with a timeout.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
+from dispatch.db.models import Unit
 from dispatch.domain.events import Event, UnitDispatched, UnitPositionUpdated
 from dispatch.relay import Relay, attach_relay
 from dispatch.runtime import Runtime
@@ -154,6 +157,8 @@ def test_a_redis_restart_is_survived_and_the_replica_refreshed(
     assert wait_for(lambda: not b.relay.connected.is_set())
     # Sent while Redis is away: pub/sub loses it, only the database has it.
     incidents.dispatch_units(a.rt, inc["id"], {"unit_ids": [uid]}, OPERATOR)
+    # A could not publish it and drops it (a late backlog could undo newer changes).
+    assert wait_for(lambda: a.rt.counters.snapshot().get("relay.dropped", 0) > 0)
     time_of_gap = b.relay.refreshes
     redis_server.start()
     assert wait_for(lambda: b.relay.connected.is_set() and b.relay.refreshes > time_of_gap,
@@ -168,3 +173,22 @@ def test_a_redis_restart_is_survived_and_the_replica_refreshed(
     said = [r.getMessage() for r in caplog.records if r.name == "dispatch.relay"]
     assert any("lost Redis" in m for m in said), said
     assert any("Redis back" in m and "refreshed" in m for m in said), said
+
+
+def test_a_sender_that_dropped_changes_makes_the_others_refresh(
+        two: tuple[Proc, Proc], redis_server: RedisServer) -> None:
+    a, b = two
+    uid = a_fire_engine(a.rt)
+    # A change only the database knows (as if its relay message was dropped)...
+    with a.rt.session() as s:
+        row = s.get(Unit, uid)
+        assert row is not None
+        row.status = "out_of_service"
+    assert b.rt.fleet.get(uid).status == "available"  # type: ignore[union-attr]
+    # ...and the sender's first message after its outage says so: B re-reads the database.
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        client.publish(b.relay.channel, json.dumps({"p": "elsewhere", "m": [["r"]]}))
+    finally:
+        client.close()
+    assert wait_for(lambda: b.rt.fleet.get(uid).status == "out_of_service")  # type: ignore[union-attr]
