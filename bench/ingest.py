@@ -32,6 +32,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
 from dispatch.db.models import Unit, UnitPosition
 from dispatch.domain.events import UnitPositionUpdated
@@ -183,7 +184,7 @@ def _register(rt: Runtime, unit_ids: list[str]) -> None:
 
 def _pipeline(url: str, prefix: str, unit_ids: list[str], seconds: float, rate: float,
               qos: int, db_url: str, with_web: bool) -> dict[str, Any]:
-    rt = Runtime(Settings(database_url=db_url, mqtt_url=url, mqtt_prefix=prefix,
+    rt = bootstrap(Settings(database_url=db_url, mqtt_url=url, mqtt_prefix=prefix,
                           secret_key=os.urandom(16).hex()))
     _register(rt, unit_ids)
     attach(rt, embedded=False)
@@ -205,12 +206,12 @@ def _pipeline(url: str, prefix: str, unit_ids: list[str], seconds: float, rate: 
     rt.bus.subscribe(UnitPositionUpdated, on_position)
     rt.start()
     try:
-        gw = rt.extensions["mqtt_gateway"]
+        gw = rt.orders
         if not gw.wait_subscribed(10):
             raise RuntimeError("gateway did not subscribe")
         load = _run_load(url, prefix, unit_ids, seconds, rate, qos)
         _wait_count(lambda: state["n"], load["acked"])
-        writer = rt.extensions["track_writer"]
+        writer = rt.tracks
         writer.flush(60)
         with rt.session() as s:
             from sqlalchemy import func, select
@@ -226,6 +227,76 @@ def _pipeline(url: str, prefix: str, unit_ids: list[str], seconds: float, rate: 
             "dropped": {k: v for k, v in counters.items() if k.startswith("mqtt_dropped.")}}
 
 
+def _worker_proc(url: str, prefix: str, db_url: str, count: Any, ready: Any, stop: Any,
+                 out: Any) -> None:
+    """One worker process (role worker, shared group): counts what it handled."""
+    from units.setup import field_parts
+
+    rt = bootstrap(Settings(database_url=db_url, mqtt_url=url, mqtt_prefix=prefix,
+                            role="worker", secret_key=os.urandom(16).hex()),
+                   field=field_parts(embedded=False))
+    seen: list[tuple[str, float]] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def on_position(event: Any) -> None:
+        now = time.time()
+        with lock:
+            seen.append((event.unit_id, event.ts))
+            latencies.append(now - event.ts)
+            count.value += 1
+
+    rt.bus.subscribe(UnitPositionUpdated, on_position)
+    rt.start()
+    try:
+        if not rt.orders.wait_subscribed(10):  # type: ignore[union-attr]
+            raise RuntimeError("worker gateway did not subscribe")
+        ready.set()
+        stop.wait(600)
+        rt.tracks.flush(60)  # type: ignore[union-attr]
+    finally:
+        rt.stop()
+    out.put({"seen": seen, "latencies": latencies})
+
+
+def _workers(url: str, prefix: str, unit_ids: list[str], seconds: float, rate: float,
+             qos: int, db_url: str, n: int) -> dict[str, Any]:
+    """The ingest split over `n` worker processes in one shared-subscription group."""
+    rt = bootstrap(Settings(database_url=db_url, mqtt_url=url, mqtt_prefix=prefix))
+    _register(rt, unit_ids)
+    rt.stop()
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    stop = ctx.Event()
+    counts = [ctx.Value("i", 0) for _ in range(n)]
+    readies = [ctx.Event() for _ in range(n)]
+    procs = [ctx.Process(target=_worker_proc, args=(url, prefix, db_url, counts[i], readies[i],
+                                                    stop, out)) for i in range(n)]
+    for proc in procs:
+        proc.start()
+    try:
+        for ready in readies:
+            if not ready.wait(60):
+                raise RuntimeError("a worker did not start")
+        load = _run_load(url, prefix, unit_ids, seconds, rate, qos)
+        _wait_count(lambda: sum(c.value for c in counts), load["acked"])
+        t_done = time.time()
+    finally:
+        stop.set()
+    results = [out.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(30)
+    seen = [pair for r in results for pair in r["seen"]]
+    latencies = [lat for r in results for lat in r["latencies"]]
+    handled = len(seen)
+    elapsed = max(t_done - load["t0"], 1e-9)
+    return {"workers": n, "received": handled, "per_worker": [len(r["seen"]) for r in results],
+            "handled_twice": handled - len(set(seen)),
+            "lost": max(0, load["acked"] - len(set(seen))),
+            "msgs_per_s": handled / elapsed, "p50_ms": _pct(latencies, 0.50),
+            "p99_ms": _pct(latencies, 0.99), "load": load}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run baseline then pipeline on the same broker; print figures, last line JSON."""
     p = argparse.ArgumentParser(prog="siaga112 bench ingest", description=__doc__.split("\n")[0])
@@ -236,6 +307,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--broker", default="mosquitto",
                    help="mosquitto (started here), embedded (amqtt), or an mqtt:// URL")
     p.add_argument("--no-web", action="store_true", help="leave out the Socket.IO forwarder")
+    p.add_argument("--workers", type=int, default=0,
+                   help="N ≥ 1: also run the ingest over N worker processes in one MQTT shared "
+                        "subscription group (no fix handled twice, none lost)")
     args = p.parse_args(argv)
 
     unit_ids = [f"B{i:05d}" for i in range(args.units)]
@@ -267,6 +341,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                   f"latency p50 {pipe['p50_ms']:.1f} ms p99 {pipe['p99_ms']:.1f} ms "
                   f"max {pipe['max_ms']:.1f} ms; track rows {pipe['track_rows']}; "
                   f"drops {pipe['dropped'] or 'none'}", flush=True)
+            shared = None
+            if args.workers:
+                shared = _workers(url, prefix + "w", unit_ids, args.seconds, args.rate,
+                                  args.qos, f"sqlite:///{workdir}/workers.db", args.workers)
+                print(f"{args.workers} workers: {shared['received']} msgs "
+                      f"({shared['per_worker']}), {shared['msgs_per_s']:.0f} msgs/s, p99 "
+                      f"{shared['p99_ms']:.1f} ms; handled twice {shared['handled_twice']}, "
+                      f"lost {shared['lost']}", flush=True)
         finally:
             if broker is not None:
                 broker.stop()
@@ -292,7 +374,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "baseline_p99_latency_ms": round(base["p99_ms"], 2),
         "load_average": round(os.getloadavg()[0], 2),
         "lost": lost,
+        "latency_ratio": round(pipe["p99_ms"] / base["p99_ms"], 2) if base["p99_ms"] else None,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if shared is not None:
+        result["workers"] = {
+            "count": shared["workers"],
+            "received": shared["received"],
+            "per_worker": shared["per_worker"],
+            "handled_twice": shared["handled_twice"],
+            "lost": shared["lost"],
+            "msgs_per_s": round(shared["msgs_per_s"], 1),
+            "ratio_to_baseline": round(shared["msgs_per_s"] / base["msgs_per_s"], 3)
+            if base["msgs_per_s"] else 0,
+            "p50_latency_ms": round(shared["p50_ms"], 2),
+            "p99_latency_ms": round(shared["p99_ms"], 2),
+            "latency_ratio": round(shared["p99_ms"] / base["p99_ms"], 2)
+            if base["p99_ms"] else None,
+        }
     print(json.dumps(result))
     return result

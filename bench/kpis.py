@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import create_engine, func, insert, select, text
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import Incident, Order, Unit, User
@@ -237,7 +238,7 @@ def _ms(t0: float) -> float:
 def run_engine(url: str, n: int, repeat: int, sample: int) -> dict[str, Any]:
     """Seed one database and time the dashboard against it."""
     clock = ManualClock(NOW)
-    rt = Runtime(Settings(database_url=url, secret_key=secrets.token_hex(16)), clock=clock)
+    rt = bootstrap(Settings(database_url=url, secret_key=secrets.token_hex(16)), clock=clock)
     try:
         t0 = time.perf_counter()
         seeded = seed(rt, n)

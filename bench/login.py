@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import accounts
 
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         login_rate_address="1000000 per minute", login_rate_account="1000000 per minute",
         lockout_failures=10**9,
     )
-    rt = Runtime(settings)
+    rt = bootstrap(settings)
     try:
         accounts.create_user(rt, "operator", "operator-bench-pass", "operator")
         app = create_app(runtime=rt, config={"TESTING": True, "WTF_CSRF_ENABLED": False})

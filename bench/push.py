@@ -34,9 +34,9 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.ingest import _register, _run_load, bench_mosquitto
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
 from dispatch.domain.events import UnitPositionUpdated
-from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from units.broker import EmbeddedBroker, free_port
 from units.mosquitto import mosquitto_binary
@@ -185,7 +185,7 @@ def run(units: int, rate: float, consoles: int, seconds: float, broker_kind: str
             broker: Any = bench_mosquitto(workdir)
         else:
             broker = EmbeddedBroker().start()
-        rt = Runtime(Settings(database_url=f"sqlite:///{workdir}/push.db", mqtt_url=broker.url,
+        rt = bootstrap(Settings(database_url=f"sqlite:///{workdir}/push.db", mqtt_url=broker.url,
                               mqtt_prefix=prefix, secret_key=os.urandom(16).hex(), tile_url=""))
         server = None
         procs: list[Any] = []
@@ -204,7 +204,7 @@ def run(units: int, rate: float, consoles: int, seconds: float, broker_kind: str
 
             rt.bus.subscribe(UnitPositionUpdated, on_position)
             rt.start()
-            if not rt.extensions["mqtt_gateway"].wait_subscribed(10):
+            if not rt.orders.wait_subscribed(10):
                 raise RuntimeError("gateway did not subscribe")
             server, port = _serve(app)
             stop = ctx.Event()
@@ -226,7 +226,7 @@ def run(units: int, rate: float, consoles: int, seconds: float, broker_kind: str
             base, cons = (q.get(timeout=120) for q in queues)
             if "error" in cons:
                 raise RuntimeError(cons["error"])
-            batcher = rt.extensions["position_batcher"]
+            batcher = rt.live.batcher
             emitted = batcher.positions
             frames = batcher.frames
         finally:

@@ -30,9 +30,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.ingest import _register, bench_mosquitto
 from bench.push import _serve
+from dispatch.bootstrap import bootstrap
 from dispatch.classify import load_labelled
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from units.broker import EmbeddedBroker
 from units.mosquitto import mosquitto_binary
@@ -123,7 +123,7 @@ def run(seconds: float, units: int, consoles: int, incident_every: float,
         else:
             broker_kind = "embedded"
             broker = EmbeddedBroker().start()
-        rt = Runtime(Settings(database_url=f"sqlite:///{workdir}/soak.db", mqtt_url=broker.url,
+        rt = bootstrap(Settings(database_url=f"sqlite:///{workdir}/soak.db", mqtt_url=broker.url,
                               mqtt_prefix=prefix, secret_key=os.urandom(16).hex(), tile_url=""))
         server = None
         cons: Consoles | None = None
@@ -136,7 +136,7 @@ def run(seconds: float, units: int, consoles: int, incident_every: float,
             attach(rt, embedded=False)
             app = create_app(runtime=rt)
             rt.start()
-            if not rt.extensions["mqtt_gateway"].wait_subscribed(10):
+            if not rt.orders.wait_subscribed(10):
                 raise RuntimeError("gateway did not subscribe")
             server, port = _serve(app)
             base = f"http://127.0.0.1:{port}"

@@ -46,6 +46,10 @@ class Settings:
     # What this process does (issue 11): "all" (one process), "web" (HTTP and Socket.IO only)
     # or "worker" (MQTT ingest, order publishing, timers, outbox); set by `serve --role`.
     role: str = "all"
+    # MQTT shared-subscription group of the ingest topics (`$share/<group>/…`): each fix is
+    # handled by one process of the group. None: "siaga112" for workers, none for role all;
+    # "none" turns sharing off.
+    mqtt_shared_group: str | None = None
     upload_dir: str | None = None  # complaint photos; None: var/uploads beside the database
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -99,6 +103,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         osrm_url=env.get("SIAGA_OSRM_URL") or None,
         osrm_timeout_s=float(env.get("SIAGA_OSRM_TIMEOUT_S", base.osrm_timeout_s)),
         upload_dir=env.get("SIAGA_UPLOAD_DIR") or None,
+        mqtt_shared_group=env.get("SIAGA_MQTT_SHARED_GROUP") or None,
     )
 
 

@@ -1,13 +1,16 @@
-"""Composition root: one object that wires settings, clock, database, bus, city and fleet."""
+"""The runtime: settings, clock, database, bus, city and fleet, and typed slots for the
+background parts that `dispatch.bootstrap` (the composition root) builds around it."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,25 +26,23 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .db.engine import make_engine, make_session_factory, migrate
 from .domain.calls import CallRules
+from .domain.events import Event
 from .domain.fixes import FixRules
 from .domain.recommend import DispatchPolicy, NearestEtaPolicy, Slot
+from .domain.workdays import WorkCalendar
+from .field_state import FieldState
 from .fleet import Fleet
 from .leadership import Leadership, leadership_for
+from .ports import Broker, LivePush, OrderPublisher, PhotoStore, Service, TrackSink, Waker
 from .routing import build_router
 
 log = logging.getLogger(__name__)
 
 
-class Service(Protocol):
-    """A background part of the runtime (MQTT gateway, writers, timers)."""
+Role = Literal["all", "web", "worker"]
+ROLES: tuple[Role, ...] = ("all", "web", "worker")
 
-    def start(self) -> None:
-        """Begin work."""
-        ...
-
-    def stop(self) -> None:
-        """Finish work and release resources."""
-        ...
+__all__ = ["ROLES", "Counters", "EventLog", "Role", "Runtime", "Service"]
 
 
 @dataclass
@@ -62,8 +63,25 @@ class Counters:
             return dict(self.values)
 
 
+class EventLog(list[Event]):
+    """The events of one unit of work: published on the bus only after it commits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.after: list[Callable[[], None]] = []
+
+    def then(self, fn: Callable[[], None]) -> None:
+        """Run `fn` after commit, before the events go out (in-memory fleet changes)."""
+        self.after.append(fn)
+
+
 class Runtime:
-    """Everything a service function needs, created once per process (or per test)."""
+    """Everything a service function needs, created once per process (or per test).
+
+    Build it with `dispatch.bootstrap.bootstrap()`, which also loads the fleet and attaches
+    the background parts this process's role runs; the slots below stay None where the
+    role has no such part (a web process has no track sink, a worker no live push).
+    """
 
     def __init__(
         self,
@@ -97,12 +115,37 @@ class Runtime:
         # Once-only jobs (ack timeouts, deadlines, webhooks, retention) run in the leader only.
         self.leadership: Leadership = leadership_for(self.engine)
         self.services: list[Service] = [self.leadership]  # started first, stopped last
-        self.extensions: dict[str, Any] = {}
         # Guards multi-step fleet changes (check available, then assign) across threads.
         self.dispatch_lock = threading.RLock()
-        from .services.units import load_fleet
+        self.role: Role = settings.role if settings.role in ROLES else "all"  # type: ignore[assignment]
+        # The background parts, set by the composition root (dispatch.bootstrap).
+        self.broker: Broker | None = None  # a broker this process runs (demo)
+        self.mqtt_url: str | None = None
+        self.orders: OrderPublisher | None = None
+        self.tracks: TrackSink | None = None
+        self.order_timeouts: Service | None = None
+        self.live: LivePush | None = None
+        self.webhooks: Waker | None = None
+        # A services.webhooks.WebhookConfig, or None (off); typed loosely so the runtime
+        # imports no service module (the services import the runtime).
+        self.webhook_config: Any = None
+        self.photos = PhotoStore(Path(settings.upload_dir or "var/uploads"))
+        self.field_state = FieldState()
+        self.token_cache: dict[str, tuple[float, Any]] = {}
 
-        load_fleet(self)
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """The city's working-day calendar (its holidays, its time zone)."""
+        # National holidays from the `holidays` package (any year); the pack's `holidays`
+        # add to them, its `not_holidays` strike some, `holidays_country` picks the country
+        # (null: the pack's list only).
+        from datetime import date
+
+        pack = self.city.settings
+        return WorkCalendar(self.city.holidays, self.city.timezone,
+                            country=pack.get("holidays_country", "ID"),
+                            not_holidays=[date.fromisoformat(str(d))
+                                          for d in pack.get("not_holidays") or ()])
 
     @property
     def mqtt_prefix(self) -> str:
@@ -118,6 +161,20 @@ class Runtime:
         """A session in a transaction: committed on success, rolled back on error."""
         with self.session_factory() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[tuple[Session, EventLog]]:
+        """One unit of work: `with rt.transaction() as (session, events)`.
+
+        The events are published only after the commit (nothing is told of a change that
+        was rolled back); `events.then` callbacks run between the two.
+        """
+        log_ = EventLog()
+        with self.session_factory() as session, session.begin():
+            yield session, log_
+        for fn in log_.after:
+            fn()
+        self.bus.publish_all(list(log_))
 
     def start(self) -> None:
         """Start every background service."""

@@ -56,15 +56,39 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _runtime(settings: Any) -> Any:
+def _runtime(settings: Any, field: bool = False, demo: bool = False) -> Any:
+    """The composition root for this process's role (`dispatch.bootstrap`), with the
+    field-unit side when `field`, the console push through Redis for a worker, and the
+    Redis relay between processes."""
+    from dispatch.bootstrap import bootstrap
     from dispatch.citypack import CityPackError
-    from dispatch.runtime import Runtime
 
+    live = None
+    if settings.role == "worker" and settings.redis_url:
+        from web.live import external_push
+
+        def live(_rt: Any) -> Any:
+            return external_push(settings.redis_url)
+
+    field_parts = None
+    if field:
+        from units.setup import field_parts as make_field_parts
+
+        field_parts = make_field_parts(embedded=demo)
     try:
-        return Runtime(settings)
+        return bootstrap(settings, field=field_parts, live=live, relay=_relay())
     except CityPackError as err:
         print(f"siaga112: city pack error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _relay() -> Any:
+    """The cross-process relay of events and fleet changes, when this build has one."""
+    try:
+        relay = importlib.import_module("dispatch.relay")
+    except ModuleNotFoundError:
+        return None
+    return getattr(relay, "attach_relay", None)
 
 
 def _port_in_use(host: str, port: int) -> str | None:
@@ -86,12 +110,6 @@ def _port_in_use(host: str, port: int) -> str | None:
                     f"use ({err.strerror}). Pilih port lain / choose another: --port N "
                     "(make demo PORT=N)")
     return None
-
-
-def _attach_background(rt: Any, demo: bool) -> None:
-    from units.setup import attach
-
-    attach(rt, embedded=demo)
 
 
 def _serve(rt: Any, host: str, port: int, on_ready: Callable[[Any], None] | None = None) -> int:
@@ -123,30 +141,66 @@ def _serve(rt: Any, host: str, port: int, on_ready: Callable[[Any], None] | None
     return 0
 
 
+def _role_refusal(settings: Any) -> str | None:
+    """Why this role cannot run with these settings, or None."""
+    if settings.role == "all":
+        return None
+    missing = [name for name, value in (("SIAGA_MQTT_URL", settings.mqtt_url),
+                                        ("SIAGA_REDIS_URL", settings.redis_url)) if not value]
+    if missing:
+        return (f"--role {settings.role} perlu / needs {' dan / and '.join(missing)}: web and "
+                "worker processes share one MQTT broker and reach each other through Redis")
+    return None
+
+
+def _work(rt: Any) -> int:
+    """A worker: MQTT ingest, timers and outbox, no HTTP; until SIGTERM or Ctrl-C."""
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    rt.start()
+    gc.collect()
+    gc.freeze()
+    print("Siaga112 worker siap / ready (MQTT, timers, outbox)", flush=True)
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rt.stop()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Production mode: migrate, connect to the configured broker, serve with gunicorn."""
-    busy = _port_in_use(args.host, args.port)
-    if busy:
-        print(f"siaga112 serve: {busy}", file=sys.stderr)
+    settings = _settings().with_(role=args.role)
+    refusal = _role_refusal(settings)
+    if refusal:
+        print(f"siaga112 serve: {refusal}", file=sys.stderr)
         return 2
-    settings = _settings()
+    if settings.role != "worker":
+        busy = _port_in_use(args.host, args.port)
+        if busy:
+            print(f"siaga112 serve: {busy}", file=sys.stderr)
+            return 2
     if not settings.secret_key:
         settings = settings.with_(secret_key=_secret_key(Path("var/secret_key")))
+    if settings.role == "worker":
+        return _work(_runtime(settings, field=True))
     # Fail fast in the parent on a bad city pack or database, and migrate once.
     rt = _runtime(settings)
     rt.stop()
     if args.dev_server:
-        rt = _runtime(settings)
-        _attach_background(rt, demo=False)
-        return _serve(rt, args.host, args.port)
+        return _serve(_runtime(settings, field=True), args.host, args.port)
 
     from web import create_app
 
     from .server import run_gunicorn
 
     def build() -> tuple[Any, Any]:
-        worker_rt = _runtime(settings)
-        _attach_background(worker_rt, demo=False)
+        worker_rt = _runtime(settings, field=True)
         app = create_app(runtime=worker_rt)
         worker_rt.start()
         return app, worker_rt
@@ -161,7 +215,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             except Exception:  # noqa: S112  (a socket already gone is fine)
                 continue
 
-    print(f"Siaga112 siap / ready: http://{args.host}:{args.port}", flush=True)
+    print(f"Siaga112 siap / ready: http://{args.host}:{args.port} (role {settings.role})",
+          flush=True)
     run_gunicorn(build, args.host, args.port, threads=args.threads, on_term=close_consoles)
     return 0
 
@@ -231,16 +286,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # Kept on disk beside the demo database, so a restarted demo keeps people logged in.
     settings = settings.with_(
         secret_key=settings.secret_key or _secret_key(Path("var/demo_secret_key")))
-    rt = _runtime(settings)
+    rt = _runtime(settings, field=True, demo=True)
     try:
         _plant_demo_accounts(rt)
     except ServiceError as err:
         rt.stop()
         print(f"siaga112 demo: {err.message}", file=sys.stderr)
         return 3
-    _attach_background(rt, demo=True)
     # The broker's port is chosen at start: say where it is, for field clients and simulators.
-    gateway = rt.extensions.get("mqtt_gateway")
+    gateway = rt.orders
     print(f"Broker MQTT / MQTT broker: {getattr(gateway, 'public_url', None)} "
           f"(prefix {rt.settings.mqtt_prefix!r}; `siaga112 simulate … --api URL --token T` "
           "finds it by itself)", flush=True)
@@ -462,6 +516,10 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             s.add_argument("--threads", type=int, default=128,
                            help="worker threads (each open console holds one)")
+            s.add_argument("--role", choices=("all", "web", "worker"), default="all",
+                           help="all: one process does everything (default); web: HTTP and "
+                                "Socket.IO only; worker: MQTT ingest, timers, outbox, no HTTP "
+                                "(web and worker need SIAGA_MQTT_URL and SIAGA_REDIS_URL)")
             s.add_argument("--dev-server", action="store_true",
                            help="Werkzeug's development server instead of gunicorn")
         s.set_defaults(func=func)
@@ -470,7 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     usub = u.add_subparsers(dest="users_command", required=True)
     uc = usub.add_parser("create", help="create a user")
     uc.add_argument("name")
-    uc.add_argument("--role", required=True, choices=("operator", "supervisor", "admin", "agency"))
+    uc.add_argument("--role", required=True,
+                    choices=("operator", "supervisor", "admin", "agency", "viewer"))
     uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     uc.add_argument("--opd", default=None, help="OPD code for agency users")
     uc.set_defaults(func=cmd_users)

@@ -1,8 +1,9 @@
 """Production HTTP server: gunicorn's threaded worker, one process.
 
-One worker because the live fleet and Socket.IO rooms live in the process;
-scale out with several of these behind a sticky load balancer and
-SIAGA_REDIS_URL as the Socket.IO message queue.
+One worker because the fleet replica and Socket.IO rooms live in the process. To scale
+out, run several `siaga112 serve --role web` behind a sticky load balancer (deploy/nginx)
+and one or more `siaga112 serve --role worker`, all with SIAGA_MQTT_URL and SIAGA_REDIS_URL
+(Socket.IO message queue, relay of events and fleet changes, shared rate limits).
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ class DemoSimulation:
         # The city pack's units are the demo's real fleet (its calls are real incidents);
         # simulated units belong to exercises (`simulate scenario --api`) and are left alone.
         units = [(u.id, u.type, u.station) for u in self.rt.fleet.all() if not u.simulated]
-        url = self.rt.extensions.get("mqtt_url")
+        url = self.rt.mqtt_url
         if url:
             port = MqttFleetPort(url, [u[0] for u in units], prefix=self.rt.settings.mqtt_prefix,
                                  client_prefix="demo")

@@ -321,10 +321,10 @@ def _end_exercise(center: Any, policy: OperatorPolicy, units: list[tuple[str, st
 
 def run_in_process(sc: Scenario, opts: RunOptions) -> dict[str, Any]:
     """The fast driver: a fresh Runtime on a ManualClock, service layer only."""
+    from dispatch.bootstrap import bootstrap
     from dispatch.citypack import load_city_pack
     from dispatch.clock import ManualClock
     from dispatch.config import Settings, ensure_sqlite_dir
-    from dispatch.runtime import Runtime
 
     city = load_city_pack(sc.city)
     tmp = None
@@ -335,7 +335,7 @@ def run_in_process(sc: Scenario, opts: RunOptions) -> dict[str, Any]:
     ensure_sqlite_dir(url)
     start = sc.start_at(city.timezone)
     clock = ManualClock(start)
-    rt = Runtime(Settings(database_url=url, secret_key=secrets.token_hex(16), city=sc.city),
+    rt = bootstrap(Settings(database_url=url, secret_key=secrets.token_hex(16), city=sc.city),
                  clock=clock, city=city)
     sched = VirtualScheduler(clock, opts.speed)
     center = ServiceCenter(rt)

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import LoginFailure, UserSession
@@ -48,7 +49,7 @@ def clock() -> ManualClock:
 
 
 def make(settings: Settings, clock: ManualClock, **changes: Any) -> tuple[Runtime, Flask]:
-    rt = Runtime(settings.with_(**changes), clock=clock)
+    rt = bootstrap(settings.with_(**changes), clock=clock)
     return rt, create_app(runtime=rt, config={"TESTING": True})
 
 
@@ -314,7 +315,7 @@ def test_sessions_survive_a_restart(settings: Settings, runtime: Runtime, app: F
                                     users: Any) -> None:
     client = app.test_client()
     assert post_login(client, "operator", users["operator"].password).status_code == 302
-    rt2 = Runtime(settings)
+    rt2 = bootstrap(settings)
     try:
         other = copy_of(create_app(runtime=rt2, config={"TESTING": True}), client)
         assert other.get("/console").status_code == 200
@@ -384,7 +385,7 @@ def test_lockout_counts_concurrent_failures_and_outlives_the_process(database_ur
 
     clock = ManualClock()
     settings = Settings(database_url=database_url, lockout_failures=12)
-    rt = Runtime(settings, clock=clock)
+    rt = bootstrap(settings, clock=clock)
     try:
         accounts.create_user(rt, "operator", PASSWORD, "operator")
         sid = accounts.start_session(rt, accounts.authenticate(rt, "operator", PASSWORD).id)
@@ -395,7 +396,7 @@ def test_lockout_counts_concurrent_failures_and_outlives_the_process(database_ur
         assert sorted(reasons) == ["invalid"] * 11 + ["locked"]
     finally:
         rt.stop()
-    rt = Runtime(settings, clock=clock)
+    rt = bootstrap(settings, clock=clock)
     try:
         assert accounts.login(rt, "operator", PASSWORD).reason == "locked"
         user = accounts.get_user(rt, 1)

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.classify import classify
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
@@ -30,7 +31,7 @@ def make_rt(tmp_path: Path, **pack: Any) -> Runtime:
     city = str(pack_with(tmp_path, **pack)) if pack else None
     settings = Settings(database_url=f"sqlite:///{tmp_path}/siaga.db", secret_key="test-secret",
                         city=city)
-    return Runtime(settings, clock=ManualClock(MONDAY_9AM))
+    return bootstrap(settings, clock=ManualClock(MONDAY_9AM))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.domain.constants import CATEGORIES
 
 CLI = [sys.executable, "-m", "siaga112.cli"]
@@ -63,11 +64,11 @@ def test_users_and_tokens(env: dict[str, str]) -> None:
     token = tok.stdout.strip().splitlines()[-1]
     assert token.startswith("sg_") and len(token) > 30
 
+    from dispatch.bootstrap import bootstrap
     from dispatch.config import Settings
-    from dispatch.runtime import Runtime
     from dispatch.services.accounts import user_for_token
 
-    rt = Runtime(Settings(database_url=env["SIAGA_DATABASE_URL"]))
+    rt = bootstrap(Settings(database_url=env["SIAGA_DATABASE_URL"]))
     try:
         assert user_for_token(rt, token).username == "budi"
     finally:
@@ -103,7 +104,6 @@ def web_login(client: Any, username: str, password: str) -> int:
 
 def test_tokens_list_and_revoke(env: dict[str, str], cli: Any) -> None:
     from dispatch.config import Settings
-    from dispatch.runtime import Runtime
     from dispatch.services.accounts import check_token
 
     assert cli("users", "create", "budi", "--role", "operator", "--password-stdin",
@@ -139,7 +139,7 @@ def test_tokens_list_and_revoke(env: dict[str, str], cli: Any) -> None:
     assert code == 1 and "no token" in err
     code, out, _ = cli("tokens", "list", "budi")
     assert out.count("revoked") == 2
-    rt = Runtime(Settings(database_url=env["SIAGA_DATABASE_URL"]))
+    rt = bootstrap(Settings(database_url=env["SIAGA_DATABASE_URL"]))
     try:
         assert check_token(rt, sim).reason == "revoked"
         assert check_token(rt, other).reason == "revoked"
@@ -150,14 +150,13 @@ def test_tokens_list_and_revoke(env: dict[str, str], cli: Any) -> None:
 
 def test_users_disable_enable_passwd(env: dict[str, str], cli: Any) -> None:
     from dispatch.config import Settings
-    from dispatch.runtime import Runtime
     from dispatch.services import accounts
     from web import create_app
 
     assert cli("users", "create", "budi", "--role", "operator", "--password-stdin",
                stdin="sangat-rahasia-1\n")[0] == 0
     token = cli("tokens", "create", "budi")[1].strip().splitlines()[-1]
-    rt = Runtime(Settings(database_url=env["SIAGA_DATABASE_URL"], secret_key="cli-test"))
+    rt = bootstrap(Settings(database_url=env["SIAGA_DATABASE_URL"], secret_key="cli-test"))
     try:
         app = create_app(runtime=rt, config={"TESTING": True})
         desk = app.test_client()
@@ -194,10 +193,9 @@ def test_users_disable_enable_passwd(env: dict[str, str], cli: Any) -> None:
 
 def test_demo_refuses_a_database_with_real_accounts(env: dict[str, str]) -> None:
     from dispatch.config import Settings
-    from dispatch.runtime import Runtime
     from dispatch.services import accounts
 
-    rt = Runtime(Settings(database_url=env["SIAGA_DATABASE_URL"]))
+    rt = bootstrap(Settings(database_url=env["SIAGA_DATABASE_URL"]))
     try:
         accounts.create_user(rt, "admin", "our-own-admin-pass", "admin")
     finally:
@@ -205,7 +203,7 @@ def test_demo_refuses_a_database_with_real_accounts(env: dict[str, str]) -> None
     out = run(["demo", "--no-simulation", "--port", "0"], env)
     assert out.returncode == 3, out.stdout + out.stderr
     assert "refusing" in out.stderr and "admin" in out.stderr and "ready" not in out.stdout
-    rt = Runtime(Settings(database_url=env["SIAGA_DATABASE_URL"]))
+    rt = bootstrap(Settings(database_url=env["SIAGA_DATABASE_URL"]))
     try:
         # The same-named real account keeps its password; nothing was planted.
         assert accounts.authenticate(rt, "admin", "our-own-admin-pass") is not None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from web import create_app
 
@@ -41,7 +41,7 @@ def test_coverage_needs_login(client: Any) -> None:
 
 
 def test_straight_line_router_says_coverage_needs_roads(tmp_path: Any) -> None:
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/s.db", roads="none"))
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/s.db", roads="none"))
     try:
         accounts.create_user(rt, "op", "operator-pass-1", "operator")
         token = accounts.create_token(rt, "op")

@@ -15,9 +15,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
 from dispatch.db.models import Order
-from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from web import create_app
 
@@ -29,7 +29,7 @@ class Process:
     """One server: its own runtime (fleet replica) and app, on the shared database."""
 
     def __init__(self, url: str, token: str | None = None, migrate: bool = True) -> None:
-        self.rt = Runtime(Settings(database_url=url, secret_key="test-secret"),
+        self.rt = bootstrap(Settings(database_url=url, secret_key="test-secret"),
                           run_migrations=migrate)
         self.client: FlaskClient = create_app(runtime=self.rt,
                                               config={"TESTING": True}).test_client()

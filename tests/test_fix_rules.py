@@ -15,6 +15,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import UnitPosition
@@ -57,9 +58,9 @@ def settings(settings: Settings, mosquitto: Mosquitto) -> Settings:
 @pytest.fixture
 def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
     """The center on a manual clock with its MQTT side attached, not yet connected."""
-    rt = Runtime(settings, clock=clock)
+    rt = bootstrap(settings, clock=clock)
     attach(rt, embedded=False)
-    rt.services.remove(rt.extensions["order_ticker"])  # the tests move time themselves
+    rt.services.remove(rt.order_timeouts)  # the tests move time themselves
     yield rt
     rt.stop()
 
@@ -67,7 +68,7 @@ def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
 def start(rt: Runtime) -> Runtime:
     """Connect the gateway and wait until the broker confirmed its subscriptions."""
     rt.start()
-    gateway = rt.extensions["mqtt_gateway"]
+    gateway = rt.orders
     assert gateway.wait_connected(10) and gateway.wait_subscribed(10)
     return rt
 
@@ -84,7 +85,7 @@ def unit(runtime: Runtime) -> Iterator[Callable[..., UnitClient]]:
 
     def make(unit_id: str, **kw: Any) -> UnitClient:
         kw.setdefault("client_id", f"{unit_id}-{uuid.uuid4().hex[:6]}")
-        client = UnitClient(runtime.extensions["mqtt_url"], unit_id,
+        client = UnitClient(runtime.mqtt_url, unit_id,
                             prefix=runtime.settings.mqtt_prefix, clock=runtime.clock, **kw)
         made.append(client.connect())
         return client
@@ -105,7 +106,7 @@ def healthz_counters(client: Any) -> dict[str, int]:
 
 def track_flags(rt: Runtime, unit_id: str) -> list[str | None]:
     """The flags of a unit's stored track points, oldest first."""
-    assert rt.extensions["track_writer"].flush(10)
+    assert rt.tracks.flush(10)
     with rt.session() as s:
         rows = s.scalars(select(UnitPosition).where(UnitPosition.unit_id == unit_id)
                          .order_by(UnitPosition.ts)).all()
@@ -132,7 +133,7 @@ def test_retained_owntracks_fix_three_hours_old_is_not_recommendable(
     # would be "available" the moment the replayed fix arrives.
     unit_service.register_unit(runtime, "AMB-RET", "ambulance", "psc119", tracker=tracker)
     three_hours_ago = int(clock.time()) - 3 * 3600
-    phone = raw_publisher(runtime.extensions["mqtt_url"])
+    phone = raw_publisher(runtime.mqtt_url)
     try:
         # The phone's last location, retained on the broker before the center (re)connects.
         phone.publish(tracker, json.dumps({
@@ -310,10 +311,10 @@ def test_owntracks_only_unit_is_confirmed_by_radio_without_resends(
     seen: list[Event] = []
     started.bus.subscribe(Event, seen.append)
     # The crew's own order topic, watched as a unit's MQTT client would.
-    spy = UnitClient(started.extensions["mqtt_url"], "AMB-OT9",
+    spy = UnitClient(started.mqtt_url, "AMB-OT9",
                      prefix=started.settings.mqtt_prefix, clock=clock, lwt=False,
                      client_id=f"spy-{uuid.uuid4().hex[:6]}").connect(announce=False)
-    phone = raw_publisher(started.extensions["mqtt_url"])
+    phone = raw_publisher(started.mqtt_url)
     try:
         phone.publish(tracker, json.dumps({"_type": "location", "lat": IN_CITY[0],
                                            "lon": IN_CITY[1], "acc": 6, "tst": int(clock.time())}),
@@ -391,9 +392,9 @@ def test_radio_decline_frees_the_unit_and_keeps_the_note(
 def test_fix_time_and_flag_survive_a_restart(database_url: str, clock: ManualClock) -> None:
     from units.tracks import TrackWriter
 
-    rt = Runtime(Settings(database_url=database_url), clock=clock)
+    rt = bootstrap(Settings(database_url=database_url), clock=clock)
     writer = TrackWriter(rt, flush_interval_s=0.05)
-    rt.extensions["track_writer"] = writer
+    rt.tracks = writer
     rt.services.append(writer)
     rt.start()
     t0 = clock.time()
@@ -404,7 +405,7 @@ def test_fix_time_and_flag_survive_a_restart(database_url: str, clock: ManualClo
     rt.stop()  # the final flush copies each unit's latest fix into the units table
 
     clock.advance(30)
-    again = Runtime(Settings(database_url=database_url), clock=clock)
+    again = bootstrap(Settings(database_url=database_url), clock=clock)
     try:
         listed = {u["id"]: u for u in unit_service.list_units(again)}
         assert listed["AMB-01"]["fix_at"] == "2026-11-23T02:00:00+00:00"

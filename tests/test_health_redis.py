@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from units.broker import free_port
 from web import create_app
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A redis-server of the test's own on a free port (installed by make install)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server not installed (scripts/ensure-system-deps.sh installs it)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        import redis
-
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def health(tmp_path: Path, redis_url: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/h.db", redis_url=redis_url))
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/h.db", redis_url=redis_url))
     try:
         resp = create_app(runtime=rt, config={"TESTING": True}).test_client().get("/healthz")
         return resp.status_code, resp.get_json()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.runtime import Runtime
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.datesensitive
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
     """The test runtime on a manual clock (every duration below is exact)."""
-    rt = Runtime(settings, clock=ManualClock())
+    rt = bootstrap(settings, clock=ManualClock())
     yield rt
     rt.stop()
 

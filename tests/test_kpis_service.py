@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text, update
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import Incident, Order, Unit, User
@@ -58,10 +59,13 @@ def add_order(s: Any, incident_id: int, base: datetime, unit_id: str, unit_type:
     ))
 
 
+# The seeded incidents' ids per fixture runtime (letter → id).
+FIXTURE_IDS: dict[int, dict[str, int]] = {}
+
 @pytest.fixture
 def fixture_rt(database_url: str) -> Iterator[Runtime]:
     """The hand-computed fixture (see each test for the arithmetic)."""
-    rt = Runtime(Settings(database_url=database_url, secret_key="t"), clock=ManualClock(NOW))
+    rt = bootstrap(Settings(database_url=database_url, secret_key="t"), clock=ManualClock(NOW))
     op1 = accounts.create_user(rt, "budi", "long-password-1", "operator")
     ids = {}
     with rt.session() as s:
@@ -102,7 +106,7 @@ def fixture_rt(database_url: str) -> Iterator[Runtime]:
         ids["F"] = add_incident(s, T0 + timedelta(seconds=1000), category="non_emergency",
                                 kecamatan="Mojoroto", kelurahan="Bandar Lor", closed=60,
                                 call_type="prank")
-    rt.extensions["fixture_ids"] = ids
+    FIXTURE_IDS[id(rt)] = ids
     yield rt
     rt.stop()
 
@@ -263,7 +267,7 @@ def test_fast_read_agrees_with_row_read(fixture_rt: Runtime) -> None:
 
 def test_values_outside_the_known_codes_are_read_as_text(fixture_rt: Runtime) -> None:
     rt = fixture_rt
-    ids = rt.extensions["fixture_ids"]
+    ids = FIXTURE_IDS[id(rt)]
     with rt.engine.begin() as conn:  # an older import wrote a category and unit type we lack
         conn.execute(update(Incident).where(Incident.id == ids["B"]).values(category="banjir"))
         conn.execute(update(Incident).where(Incident.id == ids["C"]).values(call_type=""))
@@ -284,7 +288,7 @@ def test_values_outside_the_known_codes_are_read_as_text(fixture_rt: Runtime) ->
 
 
 def test_unusual_timestamp_text_falls_back_to_rows(tmp_path: Any) -> None:
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/odd.db", secret_key="t"),
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/odd.db", secret_key="t"),
                  clock=ManualClock(NOW))
     try:
         with rt.session() as s:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.runtime import Runtime
@@ -41,7 +42,7 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0) -> Non
 
 
 def runtime(url: str, clock: ManualClock | None = None, migrate: bool = True) -> Runtime:
-    rt = Runtime(Settings(database_url=url), clock=clock, run_migrations=migrate)
+    rt = bootstrap(Settings(database_url=url), clock=clock, run_migrations=migrate)
     rt.leadership.retry_s = 0.1  # type: ignore[attr-defined]
     return rt
 

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import Incident
@@ -43,7 +44,7 @@ def make_rt(tmp_path: Path, clock: ManualClock, **pack: Any) -> Runtime:
     city = str(pack_with(tmp_path, **pack)) if pack else None
     settings = Settings(database_url=f"sqlite:///{tmp_path}/siaga.db", secret_key="test-secret",
                         city=city)
-    return Runtime(settings, clock=clock)
+    return bootstrap(settings, clock=clock)
 
 
 @pytest.fixture

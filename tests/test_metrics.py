@@ -7,8 +7,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import accounts, field, incidents
 from dispatch.services.actors import Actor
 from web import create_app
@@ -30,7 +30,7 @@ def sample(fams: dict[str, Any], name: str, **labels: str) -> float:
 
 
 def test_metrics_with_the_token(tmp_path: Path) -> None:
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/m.db", metrics_token="scrape-me"))
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/m.db", metrics_token="scrape-me"))
     try:
         rt.start()  # takes the job lease
         accounts.create_user(rt, "op", "operator-pass-1", "operator")

@@ -19,8 +19,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from siaga112.cli import main as cli_main
 from tests.support.brokers import free_port
 from tests.support.secured_broker import (
@@ -175,13 +175,13 @@ def test_each_center_process_has_its_own_credential_and_client_id(tmp_path: Path
         env = (sb.out / "center-2.env").read_text().strip()
         assert env == (f"SIAGA_MQTT_URL=mqtt://siaga112-center-2:{sb.password(names[1])}"
                        f"@127.0.0.1:{sb.port}")
-        rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/c.db",
+        rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/c.db",
                               mqtt_url=sb.url(names[0])))
         attach(rt, embedded=False)
         rt.start()
         shared: list[tuple[mqtt.Client, list[str], list[int]]] = []
         try:
-            gw = rt.extensions["mqtt_gateway"]
+            gw = rt.orders
             assert gw.client_id == names[0] and gw.persistent
             assert gw.wait_connected(10) and gw.wait_subscribed(10)
             assert sb.password(names[0]) not in gw.public_url
@@ -363,11 +363,11 @@ def test_options_are_kept_and_bad_ones_refused(tmp_path: Path) -> None:
 def test_gateway_with_center_credentials(tmp_path: Path) -> None:
     with secured_broker(["AMB-01"]) as sb:
         url = sb.url(CENTERS[0])
-        rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/g.db", mqtt_url=url))
+        rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/g.db", mqtt_url=url))
         attach(rt, embedded=False)
         rt.start()
         try:
-            gw = rt.extensions["mqtt_gateway"]
+            gw = rt.orders
             # Connected is not subscribed: a fix published before the SUBACK is lost.
             assert gw.wait_connected(10) and gw.wait_subscribed(10)
             a = UnitClient(sb.broker.url, "AMB-01", username="AMB-01",

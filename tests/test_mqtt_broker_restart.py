@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import incidents
 from dispatch.services.actors import Actor
 from tests.support.brokers import Mosquitto, free_port, running_mosquitto
@@ -36,9 +36,9 @@ def wait_for(check, timeout: float = 15.0, what: str = "") -> None:  # type: ign
 def test_order_survives_broker_restart_while_unit_offline(tmp_path: Path) -> None:
     with running_mosquitto(tmp_path / "broker", extra_conf=STAY) as broker:
         settings = Settings(database_url=f"sqlite:///{tmp_path}/s.db", mqtt_url=broker.url)
-        rt = Runtime(settings)
+        rt = bootstrap(settings)
         attach(rt, embedded=False)
-        gw = rt.extensions["mqtt_gateway"]
+        gw = rt.orders
         rt.start()
         try:
             assert gw.wait_connected(10) and gw.wait_subscribed(10)
@@ -85,12 +85,12 @@ def test_positions_published_while_center_is_down_arrive_later(tmp_path: Path) -
     with secured_broker(["AMB-01"]) as sb:
         settings = Settings(database_url=f"sqlite:///{tmp_path}/c.db",
                             mqtt_url=sb.url("siaga112-center-1"))
-        rt = Runtime(settings)
+        rt = bootstrap(settings)
         attach(rt, embedded=False)
         rt.start()
         # The session keeps only subscriptions the broker confirmed before the center left.
-        assert rt.extensions["mqtt_gateway"].wait_connected(10)
-        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        assert rt.orders.wait_connected(10)
+        assert rt.orders.wait_subscribed(10)
         rt.stop()  # the center goes away; its session (and subscriptions) stay at the broker
 
         crew = UnitClient(sb.broker.url, "AMB-01", username="AMB-01",
@@ -98,7 +98,7 @@ def test_positions_published_while_center_is_down_arrive_later(tmp_path: Path) -
         crew.position(-7.8050, 112.0150)
         crew.disconnect()
 
-        rt = Runtime(settings)  # same credential → same client id → same session
+        rt = bootstrap(settings)  # same credential → same client id → same session
         attach(rt, embedded=False)
         rt.start()
         try:
@@ -114,9 +114,9 @@ def test_without_credentials_each_process_gets_a_random_clean_session(tmp_path: 
         settings = Settings(database_url=f"sqlite:///{tmp_path}/r.db", mqtt_url=broker.url)
         ids = []
         for _ in range(2):
-            rt = Runtime(settings)
+            rt = bootstrap(settings)
             attach(rt, embedded=False)
-            gw = rt.extensions["mqtt_gateway"]
+            gw = rt.orders
             ids.append(gw.client_id)
             assert not gw.persistent
             rt.stop()
@@ -128,12 +128,12 @@ def test_center_started_before_the_broker_connects_when_it_appears(tmp_path: Pat
     port = free_port()
     settings = Settings(database_url=f"sqlite:///{tmp_path}/b.db",
                         mqtt_url=f"mqtt://127.0.0.1:{port}")
-    rt = Runtime(settings)
+    rt = bootstrap(settings)
     attach(rt, embedded=False)
     rt.start()
     broker = None
     try:
-        gw = rt.extensions["mqtt_gateway"]
+        gw = rt.orders
         assert not gw.wait_connected(1.5)  # nothing listens yet; retrying in the background
         broker = Mosquitto(port=port, workdir=tmp_path / "late", extra_conf=STAY).start()
         assert gw.wait_connected(20) and gw.wait_subscribed(10)

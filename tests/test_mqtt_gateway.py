@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.domain.events import Event, OrderDeclined, OrderUnacknowledged
@@ -50,8 +51,8 @@ def runtime(runtime: Runtime) -> Runtime:
     attach(runtime, embedded=False)
     runtime.start()
     # Connected is not subscribed: a unit publishing before the SUBACK would be unheard.
-    assert runtime.extensions["mqtt_gateway"].wait_connected(10)
-    assert runtime.extensions["mqtt_gateway"].wait_subscribed(10)
+    assert runtime.orders.wait_connected(10)
+    assert runtime.orders.wait_subscribed(10)
     return runtime
 
 
@@ -63,7 +64,7 @@ def unit(runtime: Runtime) -> Iterator[Callable[..., UnitClient]]:
     def make(unit_id: str, **kw: Any) -> UnitClient:
         kw.setdefault("client_id", f"{unit_id}-{tag}")
         kw.setdefault("clock", runtime.clock)  # stamps from the center's clock
-        client = UnitClient(runtime.extensions["mqtt_url"], unit_id,
+        client = UnitClient(runtime.mqtt_url, unit_id,
                             prefix=runtime.settings.mqtt_prefix, **kw).connect()
         made.append(client)
         return client
@@ -188,7 +189,7 @@ def test_junk_is_counted_by_reason_and_never_stops_the_loop(runtime: Runtime, un
         expected[reason] = expected.get(reason, 0) + 1
     for reason, count in expected.items():
         assert got.get(f"mqtt_dropped.{reason}") == count, (reason, got)
-    assert runtime.extensions["mqtt_gateway"].connected
+    assert runtime.orders.connected
     assert units_by_id(api)["AMB-03"]["status"] == "available"
 
 
@@ -267,14 +268,14 @@ def test_decline_frees_unit_and_offers_next(runtime: Runtime, unit: Any, api: An
 
 
 def test_missing_ack_resends_once_then_alerts(settings: Settings, clock: ManualClock) -> None:
-    rt = Runtime(settings, clock=clock)
+    rt = bootstrap(settings, clock=clock)
     attach(rt, embedded=False)
-    rt.services.remove(rt.extensions["order_ticker"])  # the test moves time itself
+    rt.services.remove(rt.order_timeouts)  # the test moves time itself
     rt.start()
     crew = None
     try:
-        assert rt.extensions["mqtt_gateway"].wait_connected(10)
-        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        assert rt.orders.wait_connected(10)
+        assert rt.orders.wait_subscribed(10)
         alerts: list[Event] = []
         rt.bus.subscribe(OrderUnacknowledged, alerts.append)
         inc = incidents.create_incident(
@@ -282,7 +283,7 @@ def test_missing_ack_resends_once_then_alerts(settings: Settings, clock: ManualC
         unit_id = next(r["unit_id"] for r in inc["recommendations"]
                        if r["unit_type"] == "fire_engine")
         # The crew's device stamps its messages from the same (manual) clock as the center.
-        crew = UnitClient(rt.extensions["mqtt_url"], unit_id, prefix=settings.mqtt_prefix,
+        crew = UnitClient(rt.mqtt_url, unit_id, prefix=settings.mqtt_prefix,
                           client_id=f"{unit_id}-{uuid.uuid4().hex[:6]}", clock=clock).connect()
         out = incidents.dispatch_units(rt, inc["id"], {"unit_ids": [unit_id]}, OPERATOR)
         order_id = out["orders"][0]["order_id"]

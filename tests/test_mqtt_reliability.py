@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.citypack import load_city_pack
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
@@ -47,12 +48,12 @@ def sb() -> Iterator[SecuredBroker]:
 @pytest.fixture
 def center(sb: SecuredBroker, tmp_path: Path) -> Iterator[Center]:
     clock = ManualClock()
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/r.db",
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/r.db",
                           mqtt_url=sb.url("siaga112-center-1")), clock=clock)
     attach(rt, embedded=False)
-    rt.services.remove(rt.extensions["order_ticker"])  # the test moves time itself
+    rt.services.remove(rt.order_timeouts)  # the test moves time itself
     rt.start()
-    gw = rt.extensions["mqtt_gateway"]
+    gw = rt.orders
     assert gw.wait_connected(10) and gw.wait_subscribed(10)
     yield Center(rt, gw, clock)
     rt.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
 from dispatch.runtime import Runtime
 from dispatch.services import accounts, incidents
@@ -11,7 +12,7 @@ OP = Actor("operator", "op", None)
 
 
 def test_migrations_and_round_trip(database_url: str) -> None:
-    rt = Runtime(Settings(database_url=database_url))
+    rt = bootstrap(Settings(database_url=database_url))
     try:
         inc = incidents.create_incident(rt, {
             "description": "ada orang pingsan di pasar setonobetek", "lat": -7.8173,
@@ -22,7 +23,7 @@ def test_migrations_and_round_trip(database_url: str) -> None:
     finally:
         rt.stop()
     # A new process on the same database sees everything, and the unit is still busy.
-    rt2 = Runtime(Settings(database_url=database_url))
+    rt2 = bootstrap(Settings(database_url=database_url))
     try:
         again = incidents.get_incident(rt2, inc["id"])
         assert again["category"] == "medical"
@@ -41,7 +42,7 @@ def test_tokens_are_stored_hashed(database_url: str) -> None:
 
     from dispatch.db.models import ApiToken
 
-    rt = Runtime(Settings(database_url=database_url))
+    rt = bootstrap(Settings(database_url=database_url))
     try:
         accounts.create_user(rt, "tok", "long-password", "operator")
         token = accounts.create_token(rt, "tok")
@@ -64,7 +65,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
 
     from dispatch.db.models import Base
 
-    rt = Runtime(Settings(database_url=database_url))
+    rt = bootstrap(Settings(database_url=database_url))
     try:
         with rt.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -183,9 +183,9 @@ def test_api_recommendations_carry_road_fields(api: Any) -> None:
 
 @pytest.fixture
 def straight_runtime(tmp_path: Path) -> Any:
-    from dispatch.runtime import Runtime
+    from dispatch.bootstrap import bootstrap
 
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/s.db", secret_key="t", roads="none"))
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/s.db", secret_key="t", roads="none"))
     yield rt
     rt.stop()
 

@@ -17,8 +17,8 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from tests.support.brokers import free_port
 
@@ -104,7 +104,7 @@ def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def test_kill_9_during_concurrent_intake_loses_no_acknowledged_incident(
         crash_db: str, tmp_path: Path) -> None:
-    rt = Runtime(Settings(database_url=crash_db))
+    rt = bootstrap(Settings(database_url=crash_db))
     accounts.create_user(rt, "intake", "intake-password-1", "operator")
     token = accounts.create_token(rt, "intake")
     rt.stop()

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services.incidents import list_incidents
 from simulators import demo
 from tests.support.brokers import Mosquitto
@@ -32,13 +32,13 @@ def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 def test_demo_city_lives_and_stops(settings: Settings, mosquitto: Mosquitto) -> None:
-    rt = Runtime(settings.with_(mqtt_url=mosquitto.url, mqtt_prefix="d" + uuid.uuid4().hex[:8]))
+    rt = bootstrap(settings.with_(mqtt_url=mosquitto.url, mqtt_prefix="d" + uuid.uuid4().hex[:8]))
     attach(rt, embedded=False)
     rt.start()
     try:
         # Connected is not subscribed: the fleet's first fixes must not beat the SUBACK.
-        assert rt.extensions["mqtt_gateway"].wait_connected(10)
-        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        assert rt.orders.wait_connected(10)
+        assert rt.orders.wait_subscribed(10)
         cfg = demo.DemoConfig(calls_per_hour=240, unattended_after_s=60, speed=30, seed=4)
         sim = demo.start(rt, None, cfg)
         assert sim in rt.services
@@ -70,12 +70,12 @@ def test_an_exercise_against_a_living_demo_keeps_to_its_own_units(settings: Sett
     from tests.test_sim_e2e import _call, short_scenario
     from web import create_app
 
-    rt = Runtime(settings.with_(mqtt_prefix="d" + uuid.uuid4().hex[:8]))
+    rt = bootstrap(settings.with_(mqtt_prefix="d" + uuid.uuid4().hex[:8]))
     attach(rt, embedded=True)
     app = create_app(runtime=rt, config={"TESTING": True})
     rt.start()
     try:
-        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        assert rt.orders.wait_subscribed(10)
         sim = demo.start(rt, None, demo.DemoConfig(calls_per_hour=240, unattended_after_s=5,
                                                    speed=30, seed=4))
         real_ids = {u.id for u in rt.city.fleet}
@@ -88,7 +88,7 @@ def test_an_exercise_against_a_living_demo_keeps_to_its_own_units(settings: Sett
                 api=srv.url, token=token, speed=60.0, progress=False,
                 calls=[_call(0, "tolong ada orang pingsan di pasar setonobetek, tidak sadar",
                              "medical", -7.8190, 112.0105)]))
-        assert summary["mqtt_url"] == rt.extensions["mqtt_broker"].url
+        assert summary["mqtt_url"] == rt.broker.url
         assert summary["dispatched"] == 1 and summary["step_errors"] == 0
         eventually(lambda: any(i["first_dispatch_at"] for i in list_incidents(rt, status="all")
                                if not i["exercise"]), 30, "the demo to dispatch a real call")

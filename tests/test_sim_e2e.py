@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.db.models import Incident, Order, Unit
 from dispatch.domain.events import Event, UnitPositionUpdated, UnitStatusChanged
 from dispatch.runtime import Runtime
@@ -38,13 +39,13 @@ pytestmark = pytest.mark.mqtt
 @pytest.fixture
 def server(settings: Any, mosquitto: Mosquitto) -> Iterator[tuple[Runtime, LiveServer, str]]:
     prefix = "s" + uuid.uuid4().hex[:8]
-    rt = Runtime(settings.with_(mqtt_url=mosquitto.url, mqtt_prefix=prefix))
+    rt = bootstrap(settings.with_(mqtt_url=mosquitto.url, mqtt_prefix=prefix))
     attach(rt, embedded=False)
     app = create_app(runtime=rt, config={"TESTING": True})
     rt.start()
     # Connected is not subscribed: the fleet's first messages must not beat the SUBACK.
-    assert rt.extensions["mqtt_gateway"].wait_connected(10)
-    assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+    assert rt.orders.wait_connected(10)
+    assert rt.orders.wait_subscribed(10)
     accounts.create_user(rt, "trainer", "trainer-pass-1", "supervisor")
     token = accounts.create_token(rt, "trainer", "simulator")
     with live_server(app) as srv:
@@ -165,14 +166,14 @@ def test_short_scenario_against_live_server_and_broker(
 def test_remote_run_finds_the_embedded_broker_of_a_running_server(settings: Any) -> None:
     # The demo's set-up: no SIAGA_MQTT_URL, so the server runs its own broker on a port it
     # chose at start. The simulator gets only --api and --token, and finds that broker.
-    rt = Runtime(settings.with_(mqtt_prefix="e" + uuid.uuid4().hex[:8]))
+    rt = bootstrap(settings.with_(mqtt_prefix="e" + uuid.uuid4().hex[:8]))
     attach(rt, embedded=True)
-    broker_url = rt.extensions["mqtt_broker"].url
+    broker_url = rt.broker.url
     app = create_app(runtime=rt, config={"TESTING": True})
     rt.start()
     try:
-        assert rt.extensions["mqtt_gateway"].wait_connected(10)
-        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        assert rt.orders.wait_connected(10)
+        assert rt.orders.wait_subscribed(10)
         accounts.create_user(rt, "trainer", "trainer-pass-1", "supervisor")
         token = accounts.create_token(rt, "trainer", "simulator")
         real_before = _real_units(rt)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import Incident, Order, Unit
-from dispatch.runtime import Runtime
 from dispatch.services.kpis import KpiQuery, compute_kpis
 from simulators import cli
 from simulators.scenario import RunOptions, load_scenario, run_in_process, scenario_names
@@ -52,7 +52,7 @@ def test_a_few_hours_of_flood_in_process(tmp_path: Path) -> None:
     assert summary["speed_x"] > 50  # a sanity floor, not a benchmark
     assert (tmp_path / "report" / "report.html").exists()
 
-    rt = Runtime(Settings(database_url=url, secret_key="t"), clock=ManualClock())
+    rt = bootstrap(Settings(database_url=url, secret_key="t"), clock=ManualClock())
     try:
         with rt.session() as s:
             n = s.scalar(select(func.count()).select_from(Incident))

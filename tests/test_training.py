@@ -15,6 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import Unit
@@ -33,7 +34,7 @@ PASAR = {"description": "ada orang pingsan di pasar setonobetek, tidak sadar",
 
 @pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/t.db", secret_key="t"),
+    runtime = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/t.db", secret_key="t"),
                       clock=ManualClock(NOW))
     yield runtime
     runtime.stop()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import incidents
 from dispatch.services.actors import Actor
 from units.broker import EmbeddedBroker
@@ -39,16 +39,16 @@ def test_embedded_broker_carries_positions_orders_and_acks(
         tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIAGA_EMBEDDED_BROKER", kind)
     before = {t.name for t in threading.enumerate()}
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/e.db"))
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/e.db"))
     attach(rt, embedded=True)
-    assert isinstance(rt.extensions["mqtt_broker"], KINDS[kind])
-    url = rt.extensions["mqtt_url"]
+    assert isinstance(rt.broker, KINDS[kind])
+    url = rt.mqtt_url
     assert url.startswith("mqtt://127.0.0.1:")
     rt.start()
     try:
         # Connected is not subscribed: the fix below must not beat the SUBACK.
-        assert rt.extensions["mqtt_gateway"].wait_connected(10)
-        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        assert rt.orders.wait_connected(10)
+        assert rt.orders.wait_subscribed(10)
         crew = UnitClient(url, "AMB-01", client_id="amb01-embedded").connect()
         try:
             crew.position(-7.8170, 112.0140)
@@ -80,15 +80,15 @@ def test_the_demo_broker_is_mosquitto_speaking_mqtt_3_1_with_persistent_sessions
     from paho.mqtt.enums import CallbackAPIVersion
 
     monkeypatch.delenv("SIAGA_EMBEDDED_BROKER", raising=False)
-    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/e.db"))
+    rt = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/e.db"))
     attach(rt, embedded=True)
-    broker = rt.extensions["mqtt_broker"]
+    broker = rt.broker
     assert isinstance(broker, Mosquitto)
     # Its persistence lives beside the database, so a restarted demo keeps queued orders.
     assert broker.workdir == tmp_path / "mosquitto"
     rt.start()
     try:
-        assert rt.extensions["mqtt_gateway"].wait_subscribed(10)
+        assert rt.orders.wait_subscribed(10)
         # OwnTracks connects with MQTT 3.1 by default; amqtt refuses that.
         codes: list[object] = []
         phone = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="owntracks-phone",
@@ -101,7 +101,7 @@ def test_the_demo_broker_is_mosquitto_speaking_mqtt_3_1_with_persistent_sessions
         phone.disconnect()
         assert not codes[0].is_failure, codes  # type: ignore[attr-defined]
         # An order sent while the unit is away reaches it when it is back.
-        url = rt.extensions["mqtt_url"]
+        url = rt.mqtt_url
         inc = incidents.create_incident(
             rt, {"description": "Kebakaran pasar, api besar", "lat": -7.8167,
                  "lon": 112.0136}, OPERATOR)

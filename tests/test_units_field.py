@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import Unit
@@ -32,7 +33,7 @@ STATION = {"lat": -7.8167, "lon": 112.0136}
 
 @pytest.fixture
 def rt(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = Runtime(Settings(database_url=f"sqlite:///{tmp_path}/f.db"), clock=clock)
+    runtime = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/f.db"), clock=clock)
     yield runtime
     runtime.stop()
 

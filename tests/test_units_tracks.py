@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import UnitPosition
@@ -19,7 +20,7 @@ from units.tracks import TrackWriter
 
 @pytest.fixture
 def rt(database_url: str, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = Runtime(Settings(database_url=database_url), clock=clock)
+    runtime = bootstrap(Settings(database_url=database_url), clock=clock)
     yield runtime
     runtime.stop()
 
@@ -35,7 +36,7 @@ def count(rt: Runtime, unit_id: str | None = None) -> int:
 def test_fixes_are_written_in_batches_and_latest_is_remembered(rt: Runtime,
                                                                database_url: str) -> None:
     writer = TrackWriter(rt, batch_size=50, flush_interval_s=0.05)
-    rt.extensions["track_writer"] = writer
+    rt.tracks = writer
     rt.services.append(writer)
     rt.start()
     t0 = rt.clock.time()
@@ -52,7 +53,7 @@ def test_fixes_are_written_in_batches_and_latest_is_remembered(rt: Runtime,
         assert last.ts == datetime.fromtimestamp(t0 + 119, UTC)
     rt.stop()  # the final flush copies the latest fix into the units table
 
-    again = Runtime(Settings(database_url=database_url), clock=ManualClock())
+    again = bootstrap(Settings(database_url=database_url), clock=ManualClock())
     try:
         u = again.fleet.get("AMB-01")
         assert u is not None and u.lat == pytest.approx(-7.80 - 119e-4)
@@ -65,7 +66,7 @@ def test_fixes_are_written_in_batches_and_latest_is_remembered(rt: Runtime,
 
 def test_retention_prunes_old_points(rt: Runtime, clock: ManualClock) -> None:
     writer = TrackWriter(rt, flush_interval_s=0.05, retention_days=30, prune_on_start=False)
-    rt.extensions["track_writer"] = writer
+    rt.tracks = writer
     rt.services.append(writer)
     rt.start()
     old = clock.time() - timedelta(days=31).total_seconds()

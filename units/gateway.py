@@ -93,6 +93,23 @@ def default_client_id(rt: Runtime, address: BrokerAddress) -> tuple[str, bool]:
     return f"siaga112-center-{secrets.token_hex(8)}", False
 
 
+def default_shared_group(rt: Runtime) -> str | None:
+    """The shared-subscription group: SIAGA_MQTT_SHARED_GROUP, else `siaga112` for workers.
+
+    Several workers then split the ingest between them, each fix handled once; a process of
+    role "all" is alone and subscribes plainly.
+    """
+    configured = (rt.settings.mqtt_shared_group or "").strip()
+    if configured.lower() == "none":
+        return None
+    if configured:
+        if not configured.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"SIAGA_MQTT_SHARED_GROUP must be letters, digits, - or _, "
+                             f"not {configured!r}")
+        return configured
+    return "siaga112" if rt.role == "worker" else None
+
+
 class Backoff:
     """Reconnect delays: 1, 2, 4, then `cap` seconds, each shortened by up to `jitter`.
 
@@ -129,8 +146,13 @@ class MqttGateway:
         client_id: str | None = None,
         queue_size: int = 200_000,
         reconnect_max_s: float = 5.0,
+        subscribe: bool = True,
+        shared_group: str | None = None,
     ) -> None:
         self.rt = rt
+        # False: publish orders only (a web process), the workers ingest what units send.
+        self.ingests = subscribe
+        self.shared_group = shared_group if shared_group is not None else default_shared_group(rt)
         self.address = BrokerAddress.parse(url)
         self.public_url = self.address.public_url
         self.prefix = rt.settings.mqtt_prefix
@@ -185,15 +207,22 @@ class MqttGateway:
 
     @property
     def subscriptions(self) -> list[tuple[str, int]]:
-        """Topic filters the center listens to, with their QoS."""
+        """Topic filters the center listens to, with their QoS.
+
+        In a shared group the ingest topics are `$share/<group>/…`, so the broker hands each
+        message to one process of the group; `online` stays unshared: it is retained, and
+        every process must learn each unit's state when it (re)subscribes (the broker sends
+        no retained messages to shared subscriptions).
+        """
         p = self.prefix
+        share = f"$share/{self.shared_group}/" if self.shared_group else ""
         return [
-            (f"{p}/units/+/position", 1),
-            (f"{p}/units/+/status", 1),
-            (f"{p}/units/+/ack", 1),
+            (f"{share}{p}/units/+/position", 1),
+            (f"{share}{p}/units/+/status", 1),
+            (f"{share}{p}/units/+/ack", 1),
             (f"{p}/units/+/online", 1),
-            ("owntracks/+/+", 1),
-            ("owntracks/+/+/event", 1),
+            (f"{share}owntracks/+/+", 1),
+            (f"{share}owntracks/+/+/event", 1),
         ]
 
     # -- lifecycle ------------------------------------------------------------
@@ -202,8 +231,6 @@ class MqttGateway:
         if self._started:
             return
         self._started = True
-        self.rt.bus.subscribe(UnitDispatched, self._publish_order)
-        self.rt.bus.subscribe(OrderResent, self._publish_order)
         self._worker = threading.Thread(target=self._work, name="mqtt-handlers", daemon=True)
         self._worker.start()
         self.client.connect_async(self.address.host, self.address.port, keepalive=30)
@@ -229,8 +256,6 @@ class MqttGateway:
         if not self._started:
             return
         self._started = False
-        self.rt.bus.unsubscribe(UnitDispatched, self._publish_order)
-        self.rt.bus.unsubscribe(OrderResent, self._publish_order)
         try:
             self.client.disconnect()
         finally:
@@ -254,7 +279,10 @@ class MqttGateway:
             log.warning("MQTT connect to %s refused: %s", self.public_url, reason_code)
             self.rt.counters.incr("mqtt_connect_refused")
             return
-        client.subscribe(self.subscriptions)
+        if self.ingests:
+            client.subscribe(self.subscriptions)
+        else:
+            self.subscribed.set()
         self.backoff.reset()
         self.connected = True
         self._connected_event.set()
@@ -388,7 +416,8 @@ class MqttGateway:
         """Where a unit's orders go."""
         return f"{self.prefix}/units/{unit_id}/orders"
 
-    def _publish_order(self, event: Event) -> None:
+    def publish_order(self, event: Event) -> None:
+        """Send the order of a UnitDispatched or OrderResent to its unit (QoS 1)."""
         assert isinstance(event, UnitDispatched | OrderResent)
         unit = self.rt.fleet.get(event.unit_id)
         if unit is not None and self.rt.fleet.orders_by_radio(unit):

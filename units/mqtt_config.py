@@ -464,10 +464,10 @@ def reload_broker(pid_file: Path) -> int:
 
 
 def _units_from_database() -> list[tuple[str, str | None]]:
+    from dispatch.bootstrap import bootstrap
     from dispatch.config import settings_from_env
-    from dispatch.runtime import Runtime
 
-    rt = Runtime(settings_from_env())
+    rt = bootstrap(settings_from_env())
     try:
         return [(u.id, u.tracker) for u in rt.fleet.all()]
     finally:

@@ -1,7 +1,8 @@
-"""Attach the MQTT side (embedded broker, gateway, track writer, order timer) to a Runtime."""
+"""The field-unit side of the composition root: broker, gateway, track writer, order timer."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -10,32 +11,49 @@ from .gateway import MqttGateway, OrderTimeoutTicker
 from .tracks import TrackWriter
 
 if TYPE_CHECKING:
+    from dispatch.bootstrap import FieldAttach
     from dispatch.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def attach(rt: Runtime, embedded: bool) -> None:
-    """Wire the field-unit services into `rt`; `rt.start()` starts them, `rt.stop()` stops them.
+    """Wire the field-unit parts `rt.role` runs; `rt.start()` starts them, `rt.stop()` stops them.
 
-    Without SIAGA_MQTT_URL a local broker is started on a free port (demo and, with a warning,
-    serve): a Mosquitto child process when installed, else the in-process amqtt broker.
+    Role "all" without SIAGA_MQTT_URL starts a local broker on a free port (demo and, with a
+    warning, serve): a Mosquitto child process when installed, else the in-process amqtt
+    broker. Roles "web" and "worker" need SIAGA_MQTT_URL: processes share one broker.
+    A web process only publishes the orders it creates; a worker subscribes, writes tracks
+    and times acknowledgements out.
     """
     url = rt.settings.mqtt_url
     if url is None:
+        if rt.role != "all":
+            raise ValueError(f"role {rt.role!r} needs SIAGA_MQTT_URL: several processes must "
+                             "share one MQTT broker")
         if not embedded:
             log.warning("SIAGA_MQTT_URL is not set: starting a local MQTT broker "
                         "(fine for trials; production runs its own Mosquitto)")
         broker = local_broker(rt.settings.database_url)
         broker.start()
         rt.services.append(broker)  # started already; stopped last (services stop in reverse)
-        rt.extensions["mqtt_broker"] = broker
+        rt.broker = broker
         url = broker.url
+    rt.mqtt_url = url
+    if rt.role == "web":
+        gateway = MqttGateway(rt, url, subscribe=False)
+        rt.services.append(gateway)
+        rt.orders = gateway
+        return
     writer = TrackWriter(rt)
     gateway = MqttGateway(rt, url)
     ticker = OrderTimeoutTicker(rt)
     rt.services.extend([writer, gateway, ticker])
-    rt.extensions["track_writer"] = writer
-    rt.extensions["mqtt_gateway"] = gateway
-    rt.extensions["order_ticker"] = ticker
-    rt.extensions["mqtt_url"] = url
+    rt.tracks = writer
+    rt.orders = gateway
+    rt.order_timeouts = ticker
+
+
+def field_parts(embedded: bool = True) -> FieldAttach:
+    """The `field=` argument of `dispatch.bootstrap.bootstrap` for this process."""
+    return functools.partial(attach, embedded=embedded)

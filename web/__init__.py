@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, settings_from_env
 from dispatch.runtime import Runtime
 
@@ -27,9 +28,9 @@ def create_app(
     runtime: Runtime | None = None,
     config: dict[str, Any] | None = None,
 ) -> Flask:
-    """Build the web app around a Runtime (made from the environment when not given)."""
+    """Build the web app around a Runtime (built by the composition root when not given)."""
     settings = settings or (runtime.settings if runtime else settings_from_env())
-    rt = runtime or Runtime(settings)
+    rt = runtime or bootstrap(settings)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
@@ -62,6 +63,10 @@ def create_app(
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     limiter.init_app(app)
+    # Flask-SocketIO keeps the Redis client manager of an earlier init_app in its options,
+    # so an app without SIAGA_REDIS_URL made after one with it (tests) would still publish
+    # to that Redis; each app gets the queue of its own settings.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode="threading",
@@ -114,4 +119,5 @@ def _landing_for(role: str) -> list[str]:
         "supervisor": ["dashboard.index", "console.index"],
         "admin": ["console.index"],
         "agency": ["complaints.inbox"],
+        "viewer": ["dashboard.executive", "dashboard.index"],
     }.get(role, [])

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import coverage, field, incidents, locations, training, units
+from dispatch.services import coverage, field, incidents, locations, shift, training, units
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -137,6 +137,28 @@ def escalate(incident_id: int) -> Any:
     return jsonify(incidents.escalate_to_complaint(runtime(), incident_id, current_user.actor()))
 
 
+@bp.post("/incidents/<int:incident_id>/claim")
+@roles_required("operator")
+def claim(incident_id: int) -> Any:
+    """Take the incident as its owner (another's: 409, or `force` by a supervisor)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(shift.claim_incident(runtime(), incident_id, data, current_user.actor()))
+
+
+@bp.get("/shift/handover")
+@roles_required("operator")
+def shift_handover() -> Any:
+    """What is open, who owns it, pending orders and unacknowledged alerts."""
+    return jsonify(shift.handover(runtime(), current_user.actor()))
+
+
+@bp.post("/shift/handover")
+@roles_required("operator")
+def shift_hand_over() -> Any:
+    """Hand one's open incidents (or `incident_ids`) to operator `to`."""
+    return jsonify(shift.hand_over(runtime(), body(), current_user.actor()))
+
+
 @bp.get("/callers/<phone>/history")
 @roles_required("operator")
 def caller_history(phone: str) -> Any:
@@ -212,18 +234,19 @@ def exercise_end() -> Any:
 def system() -> Any:
     """What a trainer's tools need to know about this server: the broker its units use."""
     rt = runtime()
-    gateway = rt.extensions.get("mqtt_gateway")
+    gateway = rt.orders
     mqtt: dict[str, Any] | None = None
     if gateway is not None:
         mqtt = {
             "url": getattr(gateway, "public_url", None),
             "prefix": rt.mqtt_prefix,
             "connected": bool(getattr(gateway, "connected", False)),
-            "embedded": "mqtt_broker" in rt.extensions,
+            "embedded": rt.broker is not None,
         }
     # `leader`: whether this process runs the once-only jobs (ack timeouts, reminders,
     # webhooks, retention); among several processes on one database exactly one says true.
     return jsonify({"city": rt.city.name, "timezone": rt.city.timezone, "mqtt": mqtt,
+                    "role": rt.role,
                     "units": len(rt.fleet), "leader": rt.leadership.held(),
                     "leadership": type(rt.leadership).__name__})
 

@@ -51,7 +51,12 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     "supervisor": frozenset({"supervisor", "admin"}),
     "admin": frozenset({"admin"}),
     "agency": frozenset({"agency", "admin"}),
+    # Routes that only show figures (dashboards, executive view, live board, CSV exports).
+    "viewer": frozenset({"viewer", "supervisor", "admin"}),
 }
+# A viewer changes nothing: any other method is refused before a view runs.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_VIEWER_MAY_POST = frozenset({"auth.logout", "auth.login"})
 
 
 @dataclass
@@ -84,10 +89,25 @@ def runtime() -> Runtime:
 
 
 def init_auth(app: Flask, rt: Runtime) -> None:
-    """Start watching live connections, so they end with their session or token."""
+    """Start watching live connections, so they end with their session or token; keep
+    read-only users read-only."""
     guard = SessionGuard(rt)
     rt.services.append(guard)
     app.extensions["session_guard"] = guard
+    # First of all before-request hooks: refused as read-only, before CSRF or a form runs.
+    app.before_request_funcs.setdefault(None, []).insert(0, _read_only_for_viewers)
+
+
+def _read_only_for_viewers() -> Any:
+    """403 for any changing request by a viewer, whatever the route's own roles say."""
+    if request.method in SAFE_METHODS or request.endpoint in _VIEWER_MAY_POST:
+        return None
+    if current_user.is_authenticated and current_user.role == "viewer":
+        message = "peran viewer hanya dapat melihat / the viewer role is read-only"
+        if wants_json() or request.path.startswith("/api/"):
+            return json_error(403, "forbidden", message)
+        abort(403)
+    return None
 
 
 def track_live_connection() -> None:

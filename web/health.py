@@ -17,7 +17,7 @@ bp = Blueprint("health", __name__)
 def _checks() -> tuple[bool, dict[str, str], list[str]]:
     rt = runtime()
     db_ok = ping(rt.engine)
-    gateway = rt.extensions.get("mqtt_gateway")
+    gateway = rt.orders
     checks = {"database": "ok" if db_ok else "unreachable"}
     reasons = [] if db_ok else ["database unreachable / basis data tidak terjangkau"]
     if gateway is not None:
@@ -66,7 +66,7 @@ def healthz_detail() -> Any:
     """The staff view: database dialect, broker address, units, counters, bus errors."""
     rt = runtime()
     db_ok, checks, reasons = _checks()
-    gateway = rt.extensions.get("mqtt_gateway")
+    gateway = rt.orders
     broker: dict[str, Any] = {"configured": gateway is not None}
     if gateway is not None:
         broker["connected"] = bool(getattr(gateway, "connected", False))

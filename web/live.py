@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -45,6 +46,8 @@ POSITION_BATCH_S = float(os.environ.get("SIAGA_PUSH_BATCH_MS", "20")) / 1000.0
 POSITION_IDLE_S = float(os.environ.get("SIAGA_PUSH_IDLE_MS", "3")) / 1000.0
 SNAPSHOT_INCIDENT_LIMIT = 500
 
+Emit = Callable[..., Any]  # socketio.emit(event, data, to=room)
+
 
 class PositionBatcher:
     """Keeps the newest position per unit and emits them together every interval."""
@@ -54,7 +57,9 @@ class PositionBatcher:
         interval_s: float = POSITION_BATCH_S,
         room: str = CONSOLE_ROOM,
         idle_s: float = POSITION_IDLE_S,
+        emit: Emit | None = None,
     ) -> None:
+        self.emit: Emit = emit or socketio.emit
         self.interval_s = interval_s
         self.idle_s = idle_s
         self._added = 0
@@ -97,7 +102,7 @@ class PositionBatcher:
         with self._lock:
             batch, self._pending = list(self._pending.values()), {}
         if batch:
-            socketio.emit(POSITION_EVENT, {"positions": batch}, to=self.room)
+            self.emit(POSITION_EVENT, {"positions": batch}, to=self.room)
             self.frames += 1
             self.positions += len(batch)
         return len(batch)
@@ -161,19 +166,43 @@ def snapshot(rt: Runtime) -> dict[str, Any]:
     }
 
 
-def init_live(app: Flask, rt: Runtime) -> None:
-    """Forward every domain event to the consoles' room; positions in batches."""
-    batcher = PositionBatcher()
-    rt.services.append(batcher)
-    rt.extensions["position_batcher"] = batcher
+class ConsolePush:
+    """The live push (dispatch.ports.LivePush): each event to the consoles' room, positions
+    in batches."""
 
-    def forward(event: Event) -> None:
+    def __init__(self, emit: Emit | None = None) -> None:
+        self.emit: Emit = emit or socketio.emit
+        self.batcher = PositionBatcher(emit=self.emit)
+
+    def push(self, event: Event) -> None:
+        """Emit one event (a position joins the next batch)."""
         if isinstance(event, UnitPositionUpdated):
-            batcher.add(event)
+            self.batcher.add(event)
             return
-        socketio.emit(event.name, event.as_dict(), to=CONSOLE_ROOM)
+        self.emit(event.name, event.as_dict(), to=CONSOLE_ROOM)
 
-    rt.bus.subscribe(Event, forward)
+    def start(self) -> None:
+        """Nothing to do: the batcher starts with the first position."""
+
+    def stop(self) -> None:
+        """Send what is pending and stop the batcher."""
+        self.batcher.stop()
+
+
+def external_push(redis_url: str) -> ConsolePush:
+    """A push for a process that serves no consoles (a worker): through Socket.IO's Redis
+    message queue, the web processes deliver it to their consoles."""
+    from flask_socketio import SocketIO
+
+    return ConsolePush(SocketIO(message_queue=redis_url).emit)
+
+
+def init_live(app: Flask, rt: Runtime) -> None:
+    """Give the runtime its console push, unless the composition root gave it one."""
+    if rt.live is None:
+        push = ConsolePush()
+        rt.live = push
+        rt.services.append(push)
 
 
 def _staff() -> bool:

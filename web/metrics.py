@@ -52,7 +52,7 @@ class _RuntimeCollector:
                                    "once-only jobs")
         leader.add_metric([], 1.0 if rt.leadership.held() else 0.0)
         yield leader
-        gateway = getattr(rt, "extensions", {}).get("mqtt_gateway")
+        gateway = rt.orders
         connected = GaugeMetricFamily("siaga112_mqtt_connected", "1 while the broker is "
                                       "connected")
         connected.add_metric([], 1.0 if gateway is not None and gateway.connected else 0.0)

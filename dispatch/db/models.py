@@ -88,6 +88,7 @@ class Incident(Base):
         # covering, so it never visits the table rows it then throws away.
         Index("ix_incidents_geocell_created", "geocell", "created_at", "lat", "lon", "status",
               "category"),
+        Index("ix_incidents_owner_status", "owner", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +131,10 @@ class Incident(Base):
     no_recommendation_reason: Mapped[str | None] = mapped_column(String(32))
     shortfall: Mapped[list[Any] | None] = mapped_column(JSON)
     aml: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Several operators, one queue (0008_i14_owner_version): who owns it, and a version
+    # each operator change raises, so a stale edit is refused instead of overwriting.
+    owner: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"

@@ -20,7 +20,8 @@ from ..db.types import UtcDateTime
 from ..runtime import Runtime
 from .errors import Conflict, NotFound, ValidationError
 
-ROLES: tuple[str, ...] = ("operator", "supervisor", "admin", "agency")
+# viewer: the mayor's office and OPD heads, read-only (dashboards, executive view, live board).
+ROLES: tuple[str, ...] = ("operator", "supervisor", "admin", "agency", "viewer")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX_LEN = 11  # "sg_" + 8 characters: names a token in lists, far too short to use it
@@ -394,7 +395,7 @@ _TOKEN_CACHE_MAX = 10_000
 
 
 def _token_cache(rt: Runtime) -> dict[str, tuple[float, TokenCheck]]:
-    return rt.extensions.setdefault("accounts.token_cache", {})
+    return rt.token_cache
 
 
 def check_token(rt: Runtime, token: str) -> TokenCheck:

@@ -18,12 +18,11 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,7 @@ from ..domain.workdays import WorkCalendar
 from . import validation, webhooks
 from .actors import Actor
 from .errors import Conflict, Forbidden, NotFound, ValidationError
+from .timeline import add_timeline
 
 if TYPE_CHECKING:
     from ..db.models import Incident as IncidentModel
@@ -104,18 +104,7 @@ def settings(rt: Runtime) -> dict[str, Any]:
 
 def calendar(rt: Runtime) -> WorkCalendar:
     """The city's working-day calendar (its holidays, its time zone)."""
-    cal = rt.extensions.get("complaints.calendar")
-    if cal is None:
-        # National holidays from the `holidays` package (any year); the pack's `holidays`
-        # add to them, its `not_holidays` strike some, `holidays_country` picks the country
-        # (null: the pack's list only).
-        pack = rt.city.settings
-        cal = WorkCalendar(rt.city.holidays, rt.city.timezone,
-                           country=pack.get("holidays_country", "ID"),
-                           not_holidays=[date.fromisoformat(str(d))
-                                         for d in pack.get("not_holidays") or ()])
-        rt.extensions["complaints.calendar"] = cal
-    return cal
+    return rt.calendar
 
 
 def opd_names(rt: Runtime) -> dict[str, str]:
@@ -135,9 +124,7 @@ def categories(rt: Runtime) -> list[dict[str, Any]]:
 
 def upload_dir(rt: Runtime) -> Path:
     """Where complaint photos are kept (SIAGA_UPLOAD_DIR, default var/uploads)."""
-    configured = rt.extensions.get("complaints.upload_dir") or os.environ.get(
-        "SIAGA_UPLOAD_DIR", "var/uploads")
-    return Path(configured) / "complaints"
+    return rt.photos.complaints_dir
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -172,17 +159,6 @@ def _next_ticket(session: Session, rt: Runtime, now: datetime) -> tuple[str, int
     ).scalar_one()
     prefix = str(settings(rt)["ticket_prefix"])
     return rules.format_ticket(prefix, year, seq), year, seq
-
-
-def _after_commit(session: Session, rt: Runtime, events: list[Event]) -> None:
-    """Publish `events` once the caller's transaction commits (never before, never on rollback)."""
-    if not events:
-        return
-
-    def publish(_session: Session) -> None:
-        rt.bus.publish_all(events)
-
-    sa_event.listen(session, "after_commit", publish, once=True)
 
 
 def _stamp(session: Session, c: Complaint, kind: str, actor: ComplaintActor, at: datetime,
@@ -584,29 +560,27 @@ def create_complaint(
     code = _new_code()
     who = actor or CITIZEN_ACTOR
     try:
-        with rt.session() as s:
+        with rt.transaction() as (s, events):
             c, routing = _build(s, rt, inp, channel, who, now, photo=photo_name,
                                 publish_consent=consent)
             c.citizen_code_hash = _hash_code(code)
             if staff:
                 _staff_accept(s, rt, c, who, routing, now)
-            events = _creation_events(rt, s, c, None)
+            events.extend(_creation_events(rt, s, c, None))
             s.flush()
             out = summary(rt, c)
     except Exception:
         _discard_photo(rt, photo_name)
         raise
     out["citizen_code"] = code
-    rt.bus.publish_all(events)
     return out
 
 
 def escalate_incident(
-    session: Session, rt: Runtime, incident: IncidentModel, actor: Actor
+    session: Session, rt: Runtime, incident: IncidentModel, actor: Actor, events: list[Event]
 ) -> dict[str, Any] | None:
-    """Create the complaint ticket of a non-emergency incident, in the intake's transaction."""
-    from .incidents import add_timeline  # incidents imports this module
-
+    """Create the complaint ticket of a non-emergency incident, in the intake's unit of work
+    (its events join the caller's, published after the commit)."""
     if incident.complaint_ticket:
         return ticket_summary(session, rt, incident.complaint_ticket)
     now = rt.clock.now()
@@ -627,7 +601,7 @@ def escalate_incident(
                  f"Diteruskan sebagai pengaduan / Escalated as complaint {c.ticket} → {opd}",
                  now, ticket=c.ticket, opd_code=c.opd_code, category=c.category,
                  routing=routing.method)
-    _after_commit(session, rt, _creation_events(rt, session, c, incident.id))
+    events.extend(_creation_events(rt, session, c, incident.id))
     session.flush()
     out = summary(rt, c)
     out["citizen_code"] = code
@@ -761,7 +735,7 @@ def transition(rt: Runtime, ticket: str, action: str, actor: ComplaintActor,
     opd_code = validation.text(data, "opd_code", max_len=32)
     duplicate_of = validation.text(data, "duplicate_of", max_len=24)
     now = rt.clock.now()
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         c = _visible(s, ticket, actor)
         try:
             previous, status = _apply(s, rt, c, action, actor, now, reason, opd_code=opd_code,
@@ -770,7 +744,7 @@ def transition(rt: Runtime, ticket: str, action: str, actor: ComplaintActor,
             raise Conflict(err.message, err.field) from None
         s.flush()
         out = complaint_to_dict(rt, c)
-    rt.bus.publish(ComplaintStatusChanged(ticket, status, previous, actor.id or actor.kind))
+        events.append(ComplaintStatusChanged(ticket, status, previous, actor.id or actor.kind))
     return out
 
 
@@ -804,7 +778,7 @@ def add_reply(rt: Runtime, ticket: str, data: Mapping[str, Any], actor: Complain
         raise Forbidden("only staff reply to complaints")
     now = rt.clock.now()
     changed: tuple[str, str] | None = None
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         c = _visible(s, ticket, actor)
         if not rules.is_open(c.status) and c.status != "resolved":
             raise Conflict(f"complaint {ticket} is {c.status}; reopen it first", "status")
@@ -818,10 +792,10 @@ def add_reply(rt: Runtime, ticket: str, data: Mapping[str, Any], actor: Complain
                                            by=actor.opd_code or "coordinator"), c.ticket)
         s.flush()
         out = _event_to_dict(rt, ev)
-    if changed:
-        rt.bus.publish(ComplaintStatusChanged(ticket, changed[1], changed[0],
-                                              actor.id or actor.kind))
-    rt.bus.publish(rules.ComplaintReplied(ticket, public, actor.id or actor.kind))
+        if changed:
+            events.append(ComplaintStatusChanged(ticket, changed[1], changed[0],
+                                                 actor.id or actor.kind))
+        events.append(rules.ComplaintReplied(ticket, public, actor.id or actor.kind))
     return out
 
 
@@ -897,8 +871,7 @@ def scan_overdue(rt: Runtime) -> dict[str, list[str]]:
     every = timedelta(hours=float(cfg["reminder_every_hours"]))
     reminded: list[str] = []
     closed: list[str] = []
-    events: list[Event] = []
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         candidates = s.scalars(select(Complaint).where(or_(
             (Complaint.status == "received") & (Complaint.verify_due_at < now),
             Complaint.status.in_(("verified", "disposed", "in_progress"))
@@ -928,7 +901,6 @@ def scan_overdue(rt: Runtime) -> dict[str, list[str]]:
                                       "Closed automatically after the reopen window")
             closed.append(c.ticket)
             events.append(ComplaintStatusChanged(c.ticket, status, previous, "system"))
-    rt.bus.publish_all(events)
     return {"reminded": reminded, "closed": closed}
 
 
@@ -1108,12 +1080,4 @@ class ComplaintTimers:
                 log.exception("complaint deadline scan failed")
             self._stop.wait(self.every_s)
 
-
-def attach(rt: Runtime) -> None:
-    """Register the deadline timer and (when configured) the webhook sender, once."""
-    if rt.extensions.get("complaints.attached"):
-        return
-    rt.extensions["complaints.attached"] = True
-    rt.services.append(ComplaintTimers(rt))
-    webhooks.attach(rt)
 

@@ -6,8 +6,6 @@ Pure service layer (no paho): the MQTT gateway, the simulators and tests call th
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -28,6 +26,7 @@ from ..domain.events import (
 )
 from ..domain.fixes import FUTURE_FIX, STALE_FIX
 from ..domain.unit_states import check_transition
+from ..field_state import FieldState
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
 from .incidents import add_timeline, get_incident, recommend_for
@@ -48,28 +47,8 @@ _PROVES_RECEIPT = frozenset({"en_route", "on_scene", "transporting", "at_hospita
 _OPEN_ORDER_STATES = frozenset({"sent", "awaiting_radio", "unacknowledged"})
 
 
-@dataclass
-class _FieldState:
-    """Per-runtime bookkeeping the fleet registry does not hold."""
-
-    lock: threading.Lock
-    timeouts_lock: threading.Lock
-    incident_locations: dict[int, tuple[float, float]]
-    status_before_offline: dict[str, str]
-
-
-_STATE_LOCK = threading.Lock()
-
-
-def _state(rt: Runtime) -> _FieldState:
-    st = rt.extensions.get("_field_state")
-    if st is None:
-        with _STATE_LOCK:
-            st = rt.extensions.get("_field_state")
-            if st is None:
-                st = _FieldState(threading.Lock(), threading.Lock(), {}, {})
-                rt.extensions["_field_state"] = st
-    return st  # type: ignore[no-any-return]
+def _state(rt: Runtime) -> FieldState:
+    return rt.field_state
 
 
 def unit_actor(unit_id: str) -> Actor:
@@ -154,9 +133,8 @@ def record_position(
         state = rt.fleet.update(unit_id, **changes)
     if flag is not None:
         rt.counters.incr("fixes_flagged." + flag)
-    writer = rt.extensions.get("track_writer")
-    if writer is not None:
-        writer.add(unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source,
+    if rt.tracks is not None:
+        rt.tracks.add(unit_id, ts, lat, lon, speed_kmh, heading, accuracy_m, battery, source,
                    flag=flag)
     ok, reason = rt.fleet.recommendable(state, now)
     rt.bus.publish(
@@ -340,10 +318,8 @@ def _answer_order(
     note: str | None = None,
 ) -> None:
     # Callers hold rt.dispatch_lock; `unit_id` given means the unit itself answered.
-    events: list[Event] = []
     now = rt.clock.now()
-    release = False
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         order = s.get(Order, order_id)
         if order is None or (unit_id is not None and order.unit_id != unit_id):
             raise NotFound(f"unknown order {order_id!r} for unit {unit_id!r}", "order_id")
@@ -375,11 +351,15 @@ def _answer_order(
             order.cleared_at = order.cleared_at or now
             unit = s.get(Unit, unit_id)
             previous = unit.status if unit is not None else "dispatched"
-            if unit is not None and unit.current_incident_id == inc.id:
+            release = unit is not None and unit.current_incident_id == inc.id
+            if unit is not None and release:
                 unit.current_incident_id = None
                 unit.status = "available"
                 unit.status_since = now
-                release = True
+                freed = unit_id
+                events.then(lambda: rt.fleet.update(freed, status="available",
+                                                    status_since=now.timestamp(),
+                                                    incident_id=None))
             taken = tuple(
                 s.scalars(select(Order.unit_id).where(Order.incident_id == inc.id)).all()
             )
@@ -405,10 +385,6 @@ def _answer_order(
                 events.append(UnitStatusChanged(unit_id, "available", previous, inc.id))
             if nxt:
                 events.append(UnitRecommended(inc.id, nxt))
-    if release:
-        rt.fleet.update(unit_id, status="available", status_since=now.timestamp(),
-                        incident_id=None)
-    rt.bus.publish_all(events)
 
 
 def check_order_timeouts(rt: Runtime) -> int:
@@ -420,8 +396,7 @@ def check_order_timeouts(rt: Runtime) -> int:
 def _check_order_timeouts(rt: Runtime) -> int:
     now = rt.clock.now()
     timeout = float(rt.settings.ack_timeout_s)
-    events: list[Event] = []
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         rows = s.scalars(select(Order).where(Order.state == "sent")).all()
         due = [o for o in rows if (now - o.last_sent_at).total_seconds() >= timeout]
         for order in due:
@@ -453,7 +428,6 @@ def _check_order_timeouts(rt: Runtime) -> int:
                              unit_id=order.unit_id, order_id=order.id,
                              send_count=order.send_count)
                 events.append(OrderUnacknowledged(inc.id, order.unit_id, order.id))
-    rt.bus.publish_all(events)
     return len(events)
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from geo.cells import cell_of, cells_around, covers_radius
 
@@ -33,6 +34,7 @@ from ..domain.unit_states import BUSY_STATUSES
 from . import complaints, locations, shortfall, validation
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
+from .timeline import add_timeline
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -40,30 +42,6 @@ if TYPE_CHECKING:
 DUPLICATE_RADIUS_M = 300.0
 DUPLICATE_WINDOW = timedelta(minutes=15)
 MAX_UNITS_PER_DISPATCH = 20
-
-
-def add_timeline(
-    session: Session,
-    incident: Incident,
-    kind: str,
-    actor: Actor,
-    message: str,
-    at: datetime,
-    **data: Any,
-) -> TimelineEntry:
-    """Append one timeline entry (in the caller's transaction)."""
-    entry = TimelineEntry(
-        incident_id=incident.id,
-        ts=at,
-        kind=kind,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        message=message,
-        data=data,
-    )
-    session.add(entry)
-    incident.updated_at = at
-    return entry
 
 
 def _local(rt: Runtime, at: datetime) -> datetime:
@@ -253,9 +231,8 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
                              emergency=emergency, exercise=exercise, unsure=unsure, place=place)
     recommendations = plan.recommendations
     aml = locations.aml_summary(where.aml)
-    events: list[Event] = []
 
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         duplicates = possible_duplicates(
             lat, lon, category, now, _open_nearby(s, lat, lon, now - DUPLICATE_WINDOW),
             DUPLICATE_RADIUS_M, DUPLICATE_WINDOW,
@@ -277,6 +254,9 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             "unsure": unsure, "handoff": place.handoff,
             "boundary_distance_m": place.boundary_distance_m,
             "no_recommendation_reason": plan.reason, "shortfall": plan.shortfall, "aml": aml,
+            # The operator who took the call owns it; one made by a system path has no owner
+            # until someone claims it.
+            "owner": actor.id if actor.type == "operator" else None, "version": 1,
         }
         inc = _insert_incident(s, values)
         classified = f"Klasifikasi / Classified: {suggestion.category} (P{suggestion.priority})"
@@ -321,7 +301,7 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
         ])
         complaint = None
         if calls.makes_ticket_at_intake(emergency, call_type, exercise, unsure):
-            complaint = complaints.escalate_incident(s, rt, inc, actor)
+            complaint = complaints.escalate_incident(s, rt, inc, actor, events)
         s.flush()
         result = incident_to_dict(s, rt, inc, with_timeline=False, orders=[],
                                   complaint=complaint)
@@ -330,8 +310,49 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
                                       exercise))
         if recommendations:
             events.append(UnitRecommended(inc.id, tuple(r["unit_id"] for r in recommendations)))
-    rt.bus.publish_all(events)
     return result
+
+
+def expected_version(data: Mapping[str, Any]) -> int | None:
+    """The `version` an operator's change was made against (None: not given)."""
+    value = data.get("version") if isinstance(data, Mapping) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("version must be the incident's version number", "version")
+    return value
+
+
+def bump_version(s: Session, inc: Incident, expected: int | None) -> None:
+    """Raise the incident's version for an operator's change; 409 when `expected` is stale.
+
+    With an expected version the UPDATE is conditional, so it holds across processes: of
+    two writers that read the same version, the second finds it raised and is refused.
+    Without one (API clients that do not lock) the version is only raised.
+    """
+    current = inc.version or 1
+    if expected is not None and expected != current:
+        raise Conflict(f"Kejadian #{inc.id} sudah diubah orang lain (versi {current}, bukan "
+                       f"{expected}); muat ulang / incident #{inc.id} was changed by someone "
+                       f"else (version {current}, not {expected}); reload it", "version")
+    stmt = update(Incident).where(Incident.id == inc.id)
+    if expected is not None:
+        stmt = stmt.where(Incident.version == expected)
+    new = s.execute(stmt.values(version=Incident.version + 1).returning(Incident.version)
+                    .execution_options(synchronize_session=False)).scalar_one_or_none()
+    if new is None:
+        raise Conflict(f"Kejadian #{inc.id} baru saja diubah orang lain; muat ulang / incident "
+                       f"#{inc.id} was just changed by someone else; reload it", "version")
+    set_committed_value(inc, "version", new)
+
+
+def note_if_not_owner(s: Session, inc: Incident, actor: Actor, what: str,
+                      now: datetime) -> None:
+    """Record on the timeline that someone other than the owner made a change."""
+    if inc.owner and actor.type == "operator" and actor.id != inc.owner:
+        add_timeline(s, inc, "not_owner_change", actor,
+                     f"{what} oleh {actor.id}, bukan pemilik {inc.owner} / by {actor.id}, "
+                     f"not the owner {inc.owner}", now, owner=inc.owner, change=what)
 
 
 def _get(session: Session, incident_id: int) -> Incident:
@@ -407,6 +428,8 @@ def incident_to_dict(
         "recommendation_note": recommendation_note(rt, inc),
         "shortfall": inc.shortfall or [],
         "aml": inc.aml,
+        "owner": inc.owner,
+        "version": inc.version,
     }
     if with_timeline:
         data["timeline"] = [
@@ -591,17 +614,23 @@ def dispatch_units(
         )
     unit_ids = list(dict.fromkeys(unit_ids))
     now = rt.clock.now()
-    events: list[Event] = []
+    expected = expected_version(data)
     try:
-        return _dispatch_units(rt, incident_id, unit_ids, actor, now, events)
+        return _dispatch_units(rt, incident_id, unit_ids, actor, now, expected)
     except _LostRace as lost:
         # The whole dispatch was rolled back: no unit of it was sent.
         _refresh_replica(rt, lost.unit_id)
         raise _taken_elsewhere(lost.unit_id) from None
 
 
+def _mark_dispatched(rt: Runtime, unit_ids: list[str], incident_id: int, now: datetime) -> None:
+    for uid in unit_ids:
+        rt.fleet.update(uid, status="dispatched", status_since=now.timestamp(),
+                        incident_id=incident_id)
+
+
 def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: Actor,
-                    now: datetime, events: list[Event]) -> dict[str, Any]:
+                    now: datetime, expected: int | None = None) -> dict[str, Any]:
     with rt.dispatch_lock:
         for uid in unit_ids:
             state = rt.fleet.get(uid)
@@ -609,11 +638,13 @@ def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: A
                 raise ValidationError(f"unknown unit {uid!r}", "unit_ids")
             if state.status != "available" or state.incident_id is not None or not state.online:
                 raise Conflict(f"unit {uid} is not available ({state.status})", "unit_ids")
-        with rt.session() as s:
+        with rt.transaction() as (s, events):
             inc = _get(s, incident_id)
             if inc.status == "closed":
                 raise Conflict(f"incident {incident_id} is closed", "incident")
             check_training_wall(inc.id, inc.exercise, [rt.fleet.get(uid) for uid in unit_ids])
+            bump_version(s, inc, expected)
+            note_if_not_owner(s, inc, actor, "Unit diberangkatkan / Units dispatched", now)
             orders = []
             for uid in unit_ids:
                 unit = s.get(Unit, uid)
@@ -624,10 +655,7 @@ def _dispatch_units(rt: Runtime, incident_id: int, unit_ids: list[str], actor: A
                 orders.append(_issue_order(rt, s, inc, unit, actor, now, events))
             s.flush()
             result = {"incident_id": inc.id, "orders": [order_to_dict(o) for o in orders]}
-        for uid in unit_ids:
-            rt.fleet.update(uid, status="dispatched", status_since=now.timestamp(),
-                            incident_id=incident_id)
-    rt.bus.publish_all(events)
+            events.then(lambda: _mark_dispatched(rt, unit_ids, incident_id, now))
     return result
 
 
@@ -652,7 +680,6 @@ def reassign_unit(
 def _reassign_unit(rt: Runtime, incident_id: int, uid: str, expected: int | None,
                    actor: Actor) -> dict[str, Any]:
     now = rt.clock.now()
-    events: list[Event] = []
     with rt.dispatch_lock:
         state = rt.fleet.get(uid or "")
         if state is None:
@@ -668,7 +695,7 @@ def _reassign_unit(rt: Runtime, incident_id: int, uid: str, expected: int | None
             raise Conflict(f"unit {uid} is already on incident #{incident_id}", "unit_id")
         if state.status not in shortfall.REASSIGNABLE_STATUSES or not state.online:
             raise Conflict(f"unit {uid} cannot be reassigned while {state.status}", "unit_id")
-        with rt.session() as s:
+        with rt.transaction() as (s, events):
             inc = _get(s, incident_id)
             if inc.status == "closed":
                 raise Conflict(f"incident {incident_id} is closed", "incident")
@@ -704,11 +731,9 @@ def _reassign_unit(rt: Runtime, incident_id: int, uid: str, expected: int | None
             s.flush()
             result = {"incident_id": inc.id, "from_incident_id": old.id,
                       "orders": [order_to_dict(order)]}
-        rt.fleet.update(uid or "", status="dispatched", status_since=now.timestamp(),
-                        incident_id=incident_id)
-    events.append(IncidentUpdated(from_id, "unit_reassigned",
-                                  {"unit_id": uid, "to_incident_id": incident_id}))
-    rt.bus.publish_all(events)
+            events.append(IncidentUpdated(from_id, "unit_reassigned",
+                                          {"unit_id": uid, "to_incident_id": incident_id}))
+            events.then(lambda: _mark_dispatched(rt, [uid or ""], incident_id, now))
     return result
 
 
@@ -716,12 +741,12 @@ def add_note(rt: Runtime, incident_id: int, data: Mapping[str, Any], actor: Acto
     """Add an operator note to the timeline."""
     note = validation.text(data, "text", required=True, max_len=2000)
     now = rt.clock.now()
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         entry = add_timeline(s, inc, "note", actor, note or "", now)
         s.flush()
         out = {"id": entry.id, "ts": now.isoformat(), "message": note}
-    rt.bus.publish(IncidentUpdated(incident_id, "note", {"text": note}))
+        events.append(IncidentUpdated(incident_id, "note", {"text": note}))
     return out
 
 
@@ -759,10 +784,13 @@ def update_incident(
     if close:
         _close_fields(call_type, data)  # checked before anything changes
     now = rt.clock.now()
-    with rt.session() as s:
+    expected = expected_version(data)
+    with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         if inc.status == "closed":
             raise Conflict(f"incident {incident_id} is closed", "incident")
+        bump_version(s, inc, expected)
+        note_if_not_owner(s, inc, actor, "Diubah / Changed", now)
         replan = False
         if category and category != inc.category:
             add_timeline(s, inc, "category_overridden", actor,
@@ -793,7 +821,7 @@ def update_incident(
             _replan(rt, s, inc)
         s.flush()
         out = incident_to_dict(s, rt, inc)
-    rt.bus.publish(IncidentUpdated(incident_id, "updated", {}))
+        events.append(IncidentUpdated(incident_id, "updated", {}))
     if close:
         return close_incident(rt, incident_id, {**data, "outcome": call_type}, actor)
     return out
@@ -861,57 +889,63 @@ def close_incident(
     if link_to is not None and (isinstance(link_to, bool) or not isinstance(link_to, int)):
         raise ValidationError("link_to must be an incident id", "link_to")
     now = rt.clock.now()
-    events: list[Event] = []
+    expected = expected_version(data)
     released: list[str] = []
-    with rt.dispatch_lock:
-        with rt.session() as s:
-            inc = _get(s, incident_id)
-            if inc.status == "closed":
-                raise Conflict(f"incident {incident_id} is already closed", "incident")
-            if link_to is not None:
-                if link_to == incident_id:
-                    raise ValidationError("an incident cannot be linked to itself", "link_to")
-                _get(s, link_to)
-                inc.linked_to = link_to
-                add_timeline(s, inc, "linked", actor,
-                             f"Ditautkan ke / Linked to #{link_to}", now, incident_id=link_to)
-            for unit in s.scalars(select(Unit).where(Unit.current_incident_id == inc.id)):
-                previous = unit.status
-                unit.current_incident_id = None
-                if previous in BUSY_STATUSES or previous == "returning":
-                    unit.status = "available"
-                    unit.status_since = now
-                    add_timeline(s, inc, "unit_status", actor,
-                                 f"Unit {unit.id}: {previous} → available (dilepas / released)",
-                                 now, unit_id=unit.id, status="available", previous=previous)
-                    events.append(UnitStatusChanged(unit.id, "available", previous, inc.id))
-                released.append(unit.id)
-            for order in s.scalars(select(Order).where(Order.incident_id == inc.id)):
-                if order.cleared_at is None:
-                    order.cleared_at = now
-            message = _close_outcome_steps(s, rt, inc, outcome or "", extra, actor, now)
-            inc.status = "closed"
-            inc.closed_at = now
-            inc.outcome = outcome
-            add_timeline(s, inc, "closed", actor, message, now, outcome=outcome)
-            s.flush()
-            out = incident_to_dict(s, rt, inc)
-        for uid in released:
-            state = rt.fleet.get(uid)
-            if state is not None:
-                changes: dict[str, Any] = {"incident_id": None}
-                if state.status in BUSY_STATUSES or state.status == "returning":
-                    changes.update(status="available", status_since=now.timestamp())
-                rt.fleet.update(uid, **changes)
-    events.append(IncidentClosed(incident_id, outcome or ""))
-    rt.bus.publish_all(events)
+    # The fleet replica is released after the commit, then the events go out.
+    with rt.dispatch_lock, rt.transaction() as (s, events):
+        inc = _get(s, incident_id)
+        if inc.status == "closed":
+            raise Conflict(f"incident {incident_id} is already closed", "incident")
+        bump_version(s, inc, expected)
+        note_if_not_owner(s, inc, actor, "Ditutup / Closed", now)
+        if link_to is not None:
+            if link_to == incident_id:
+                raise ValidationError("an incident cannot be linked to itself", "link_to")
+            _get(s, link_to)
+            inc.linked_to = link_to
+            add_timeline(s, inc, "linked", actor,
+                         f"Ditautkan ke / Linked to #{link_to}", now, incident_id=link_to)
+        for unit in s.scalars(select(Unit).where(Unit.current_incident_id == inc.id)):
+            previous = unit.status
+            unit.current_incident_id = None
+            if previous in BUSY_STATUSES or previous == "returning":
+                unit.status = "available"
+                unit.status_since = now
+                add_timeline(s, inc, "unit_status", actor,
+                             f"Unit {unit.id}: {previous} → available (dilepas / released)",
+                             now, unit_id=unit.id, status="available", previous=previous)
+                events.append(UnitStatusChanged(unit.id, "available", previous, inc.id))
+            released.append(unit.id)
+        for order in s.scalars(select(Order).where(Order.incident_id == inc.id)):
+            if order.cleared_at is None:
+                order.cleared_at = now
+        message = _close_outcome_steps(s, rt, inc, outcome or "", extra, actor, now)
+        inc.status = "closed"
+        inc.closed_at = now
+        inc.outcome = outcome
+        add_timeline(s, inc, "closed", actor, message, now, outcome=outcome)
+        s.flush()
+        out = incident_to_dict(s, rt, inc)
+        events.then(lambda: _release(rt, released, now))
+        events.append(IncidentClosed(incident_id, outcome or ""))
     return out
+
+
+def _release(rt: Runtime, unit_ids: list[str], now: datetime) -> None:
+    """The fleet replica's side of a close: the units are free again."""
+    for uid in unit_ids:
+        state = rt.fleet.get(uid)
+        if state is not None:
+            changes: dict[str, Any] = {"incident_id": None}
+            if state.status in BUSY_STATUSES or state.status == "returning":
+                changes.update(status="available", status_since=now.timestamp())
+            rt.fleet.update(uid, **changes)
 
 
 def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[str, Any]:
     """Operator decides an incident is not an emergency: hand it to the complaint flow."""
     now = rt.clock.now()
-    with rt.session() as s:
+    with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
         if inc.complaint_ticket:
             raise Conflict(f"incident {incident_id} already has ticket {inc.complaint_ticket}")
@@ -929,13 +963,13 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
         inc.unsure = False
         inc.no_recommendation_reason = None
         inc.shortfall = []
-        ticket = complaints.escalate_incident(s, rt, inc, actor)
+        ticket = complaints.escalate_incident(s, rt, inc, actor, events)
         if ticket is None:
             raise Conflict("the complaint flow is not available", "complaint")
         s.flush()
         out = incident_to_dict(s, rt, inc)
         out["complaint"] = ticket
-    rt.bus.publish(IncidentUpdated(incident_id, "escalated", {"complaint": ticket}))
+        events.append(IncidentUpdated(incident_id, "escalated", {"complaint": ticket}))
     return out
 
 

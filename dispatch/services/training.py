@@ -22,6 +22,8 @@ from .incidents import add_timeline, close_incident
 from .units import UNIT_ID, register_unit, unit_state_from_row
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..fleet import UnitState
     from ..runtime import Runtime
 
@@ -158,24 +160,26 @@ def end_exercise(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[str
 
     parked: list[str] = []
     busy: list[str] = []
-    events: list[Event] = []
-    with rt.dispatch_lock:
-        with rt.session() as s:
-            units = list(s.scalars(select(Unit).where(Unit.id.in_([u.id for u in found]))))
-            for unit in units:
-                if unit.current_incident_id is not None:
-                    busy.append(unit.id)  # on another run's exercise job
-                    continue
-                previous = unit.status
-                unit.status = "out_of_service"
-                unit.status_since = now
-                unit.online = False
-                parked.append(unit.id)
-                if previous != "out_of_service":
-                    events.append(UnitStatusChanged(unit.id, "out_of_service", previous, None))
-        for uid in parked:
-            if rt.fleet.get(uid) is not None:
-                rt.fleet.update(uid, status="out_of_service", status_since=now.timestamp(),
-                                online=False)
-    rt.bus.publish_all(events)
+    with rt.dispatch_lock, rt.transaction() as (s, events):
+        units = list(s.scalars(select(Unit).where(Unit.id.in_([u.id for u in found]))))
+        for unit in units:
+            if unit.current_incident_id is not None:
+                busy.append(unit.id)  # on another run's exercise job
+                continue
+            previous = unit.status
+            unit.status = "out_of_service"
+            unit.status_since = now
+            unit.online = False
+            parked.append(unit.id)
+            if previous != "out_of_service":
+                events.append(UnitStatusChanged(unit.id, "out_of_service", previous, None))
+        events.then(lambda: _park(rt, parked, now))
     return {"closed": closed, "units_out_of_service": sorted(parked), "units_busy": sorted(busy)}
+
+
+def _park(rt: Runtime, unit_ids: list[str], now: datetime) -> None:
+    """The fleet replica's side of ending an exercise: its units are out of service."""
+    for uid in unit_ids:
+        if rt.fleet.get(uid) is not None:
+            rt.fleet.update(uid, status="out_of_service", status_since=now.timestamp(),
+                            online=False)

@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Siaga-Signature"
-_CONFIG_KEY = "webhooks.config"
-_SENDER_KEY = "webhooks.sender"
 
 
 @dataclass(frozen=True)
@@ -88,18 +86,22 @@ def configure(rt: Runtime, config: WebhookConfig | None) -> None:
     """Set (or clear) this runtime's webhook configuration (overrides the environment)."""
     if config is not None:
         _check_url(config.url)
-    rt.extensions[_CONFIG_KEY] = config
+    rt.webhook_config = config
+
+
+def load_config(rt: Runtime) -> WebhookConfig | None:
+    """Read the configuration from the environment into the runtime (the composition root)."""
+    try:
+        rt.webhook_config = config_from_env()
+    except ValueError as err:
+        log.error("webhooks disabled: %s", err)
+        rt.webhook_config = None
+    return rt.webhook_config
 
 
 def get_config(rt: Runtime) -> WebhookConfig | None:
-    """The runtime's webhook configuration; read from the environment the first time."""
-    if _CONFIG_KEY not in rt.extensions:
-        try:
-            rt.extensions[_CONFIG_KEY] = config_from_env()
-        except ValueError as err:
-            log.error("webhooks disabled: %s", err)
-            rt.extensions[_CONFIG_KEY] = None
-    return rt.extensions[_CONFIG_KEY]
+    """The runtime's webhook configuration (None: webhooks are off)."""
+    return rt.webhook_config
 
 
 # ----------------------------------------------------------------------------- signing
@@ -335,28 +337,18 @@ class WebhookSender:
 
 
 def wake(rt: Runtime) -> None:
-    """Nudge the sender, if there is one."""
-    sender = rt.extensions.get(_SENDER_KEY)
-    if sender is not None:
-        sender.wake()
+    """Nudge the sender, if this process runs one (else the worker's poll finds the work)."""
+    if rt.webhooks is not None:
+        rt.webhooks.wake()
 
 
 def attach(rt: Runtime) -> WebhookSender | None:
     """Register the background sender in `rt.services` when webhooks are configured (once)."""
     if get_config(rt) is None:
         return None
-    sender = rt.extensions.get(_SENDER_KEY)
-    if sender is None:
-        sender = WebhookSender(rt)
-        rt.extensions[_SENDER_KEY] = sender
-        rt.services.append(sender)
-        rt.bus.subscribe(Event, _wake_on_complaint(sender))
+    if isinstance(rt.webhooks, WebhookSender):
+        return rt.webhooks
+    sender = WebhookSender(rt)
+    rt.webhooks = sender
+    rt.services.append(sender)
     return sender
-
-
-def _wake_on_complaint(sender: WebhookSender) -> Any:
-    def handler(event: Event) -> None:
-        if event.name.startswith("Complaint"):
-            sender.wake()
-
-    return handler

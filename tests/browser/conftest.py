@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import Clock
 from dispatch.config import Settings
 from dispatch.runtime import Runtime
@@ -147,7 +148,7 @@ def make_live(tmp_path: Path, broker: Mosquitto | None, clock: Clock | None = No
         tile_url=settings.pop("tile_url", ""),
         **settings,
     )
-    rt = Runtime(base, clock=clock)
+    rt = bootstrap(base, clock=clock)
     for role, password in PASSWORDS.items():
         accounts.create_user(rt, role, password, role, opd_code="DISHUB" if role == "agency" else None)
     if broker is not None:
@@ -156,7 +157,7 @@ def make_live(tmp_path: Path, broker: Mosquitto | None, clock: Clock | None = No
         attach(rt, embedded=False)
     app = create_app(runtime=rt, config={"TESTING": False})
     rt.start()
-    gateway = rt.extensions.get("mqtt_gateway")
+    gateway = rt.orders
     if gateway is not None:
         # Positions published right away must not race the gateway's subscription.
         gateway.wait_connected(10)

@@ -10,8 +10,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
-from dispatch.runtime import Runtime
 from dispatch.services import accounts, incidents
 from tests.browser.test_console_browser import FIRE, OPERATOR, open_console
 from tests.conftest import PASSWORDS
@@ -40,7 +40,7 @@ def test_console_resyncs_after_a_server_restart(
 ) -> None:
     db = f"sqlite:///{tmp_path}/restart.db"
     settings = Settings(database_url=db, secret_key="restart-secret", tile_url="")
-    rt = Runtime(settings)
+    rt = bootstrap(settings)
     accounts.create_user(rt, "operator", PASSWORDS["operator"], "operator")
     rt.stop()
     env = dict(os.environ, SIAGA_DATABASE_URL=db, SIAGA_SECRET_KEY="restart-secret",
@@ -59,7 +59,7 @@ def test_console_resyncs_after_a_server_restart(
         _stop(proc)
         page.wait_for_selector("body[data-live=off]")
         # While the server is down an incident is taken elsewhere (same database).
-        other = Runtime(settings)
+        other = bootstrap(settings)
         created = incidents.create_incident(other, {"description": FIRE, "lat": -7.81,
                                                     "lon": 112.01}, OPERATOR)
         other.stop()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask.testing import FlaskClient
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.domain.events import ComplaintEscalated, ComplaintStatusChanged, Event
@@ -422,7 +423,7 @@ def test_exports_for_lapor_csv_and_json(client: FlaskClient, h: dict[str, dict[s
 def test_ticket_numbers_are_unique_under_concurrency(database_url: str) -> None:
     # A fixed clock: on the wall clock a run across midnight of 31 December (WIB) would
     # number some tickets in the new year and expect them all in one of the two.
-    rt = Runtime(Settings(database_url=database_url), clock=ManualClock(MONDAY_9AM))
+    rt = bootstrap(Settings(database_url=database_url), clock=ManualClock(MONDAY_9AM))
     try:
         out: list[str] = []
         errors: list[BaseException] = []

@@ -214,7 +214,10 @@ def test_background_sender_delivers_on_its_own(tmp_path: Path) -> None:
         webhooks.configure(rt, webhooks.WebhookConfig(
             url=receiver.url, secret=SECRET, base_delay_s=0.05, max_delay_s=0.2,
             poll_s=0.05, include_contact=True))
-        make_app(rt, tmp_path)  # create_app registers the sender in rt.services
+        # Configured after the runtime was built: attach its sender as the composition
+        # root does when the environment configures webhooks.
+        assert webhooks.attach(rt) is rt.webhooks
+        make_app(rt, tmp_path)
         assert any(isinstance(s, webhooks.WebhookSender) for s in rt.services)
         rt.start()
         complaints.create_complaint(rt, {"description": STREET_LIGHT, **DHOHO,

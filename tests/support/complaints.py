@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import User
@@ -29,7 +30,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def make_runtime(tmp_path: Path, clock: ManualClock | None = None) -> Runtime:
     """A SQLite runtime on a manual clock."""
     settings = Settings(database_url=f"sqlite:///{tmp_path}/siaga.db", secret_key="test-secret")
-    return Runtime(settings, clock=clock or ManualClock(MONDAY_9AM))
+    return bootstrap(settings, clock=clock or ManualClock(MONDAY_9AM))
 
 
 def make_app(rt: Runtime, tmp_path: Path, **config: Any) -> Flask:

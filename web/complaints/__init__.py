@@ -4,7 +4,10 @@ the staff complaint API (/api/v1/complaints). Handlers parse, call one service, 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -20,19 +23,24 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
+from limits import RateLimitItemPerSecond
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.domain import citytime
 from dispatch.domain import complaints as rules
+from dispatch.ports import PhotoStore
 from dispatch.services import complaints, webhooks
 from dispatch.services.errors import ServiceError, ValidationError
 
 from ..auth import roles_required, runtime
 from ..errors import json_error
-from ..extensions import csrf
-from .ratelimit import RateLimiter, parse_rate
+from ..extensions import csrf, limiter
+from .ratelimit import parse_rate
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("complaints", __name__)
 api_bp = Blueprint("complaints_api", __name__, url_prefix="/api/v1/complaints")
@@ -43,32 +51,38 @@ PAGE_BODY_LIMIT = 6 * 1024 * 1024  # a 5 MB photo and the form around it
 
 
 def init_app(app: Flask) -> None:
-    """Register both blueprints, the rate limiters and the background parts."""
+    """Register both blueprints and the rate limiters."""
     rt = app.extensions["siaga112"]
     app.config.setdefault("COMPLAINT_FORM_RATE", "5/600")
     app.config.setdefault("OPEN311_POST_RATE", "30/3600")
     if app.config.get("SIAGA_UPLOAD_DIR"):
-        rt.extensions["complaints.upload_dir"] = app.config["SIAGA_UPLOAD_DIR"]
-    limits = {}
+        rt.photos = PhotoStore(Path(app.config["SIAGA_UPLOAD_DIR"]))
     for name in ("COMPLAINT_FORM_RATE", "OPEN311_POST_RATE"):
-        count, window = parse_rate(app.config[name])
-        limits[name] = RateLimiter(count, window, rt.clock.time)
-    app.extensions["siaga112.ratelimits"] = limits
+        parse_rate(app.config[name])  # a bad setting fails at start, not on a citizen's post
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # checked below for session calls; Bearer calls carry no cookie
-    complaints.attach(rt)
 
 
 def rate_limited(name: str) -> Response | None:
-    """A 429 answer when this client IP is over the named limit, else None."""
-    limiter: RateLimiter = current_app.extensions["siaga112.ratelimits"][name]
-    key = request.remote_addr or "?"
-    if limiter.hit(key):
+    """A 429 answer when this client IP is over the named limit, else None.
+
+    Counted in the app's one Flask-Limiter store (Redis when SIAGA_REDIS_URL is set), so
+    the limit holds across every web process, not per process.
+    """
+    count, window = parse_rate(current_app.config[name])
+    item = RateLimitItemPerSecond(count, max(1, int(window)))
+    key = get_remote_address() or "?"
+    try:
+        if limiter.limiter.hit(item, name, key):
+            return None
+        reset = limiter.limiter.get_window_stats(item, name, key).reset_time
+    except Exception:  # a throttle store that is down must not stop citizens reporting
+        log.exception("complaint rate limit store unavailable")
         return None
     resp = Response("Terlalu banyak permintaan, coba lagi nanti / Too many requests, "
                     "try again later", status=429, mimetype="text/plain")
-    resp.headers["Retry-After"] = str(limiter.retry_after(key))
+    resp.headers["Retry-After"] = str(max(1, int(reset - time.time()) + 1))
     return resp
 
 

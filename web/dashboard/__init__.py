@@ -59,21 +59,21 @@ def _page(template: str, **context: Any) -> Response:
 
 
 @bp.get("/dashboard")
-@roles_required("supervisor")
+@roles_required("viewer")
 def index() -> Any:
     """The supervisor's live board and response-time figures."""
     return _page("dashboard/index.html", page="dashboard")
 
 
 @bp.get("/executive")
-@roles_required("supervisor")
+@roles_required("viewer")
 def executive() -> Any:
     """One page of big numbers and trends for the mayor's office (Sistem Informasi Eksekutif)."""
     return _page("dashboard/executive.html", page="executive")
 
 
 @bp.get("/api/v1/kpis")
-@roles_required("supervisor")
+@roles_required("viewer")
 def api_kpis() -> Any:
     """Phases, breakdowns, trend, live board and complaints for ?from=&to=&category=&district=."""
     rt = runtime()
@@ -94,7 +94,7 @@ def _cell(value: Any) -> Any:
 
 
 @bp.get("/dashboard/export/<name>.csv")
-@roles_required("supervisor")
+@roles_required("viewer")
 def export(name: str) -> Any:
     """One dashboard table as CSV (UTF-8 with BOM so spreadsheets read the accents right)."""
     if name not in kpis.table_names():

@@ -101,6 +101,10 @@ function render(inc) {
       ? el('div', { id: 'd-aml', class: 'aml-warn' }, el('span', { class: 'muted' }, `${t('amlChecks')}: `),
         inc.aml.warnings.join('; ')) : null,
     row(t('callType'), t('ct.' + inc.call_type)),
+    el('div', { id: 'd-owner' }, el('span', { class: 'muted' }, `${t('owner')}: `),
+      inc.owner || t('unowned'), ' ',
+      inc.owner !== CONFIG.user.username && inc.status !== 'closed'
+        ? el('button', { type: 'button', class: 'small', id: 'claim-btn', onclick: claim }, t('claim')) : null),
     inc.cues && inc.cues.length ? row(t('cues'), inc.cues.join(', ')) : null,
     inc.complaint ? row(t('complaint'), inc.complaint.ticket || JSON.stringify(inc.complaint)) : null,
   ].filter(Boolean));
@@ -143,13 +147,45 @@ function renderUnsure(inc) {
 }
 
 async function confirmCategory(category) {
-  if (!current) return;
+  if (!current || !mayChange()) return;
   try {
-    render(await patch(`/api/v1/incidents/${current.id}`, { category }));
+    render(await patch(`/api/v1/incidents/${current.id}`, { category, version: current.version }));
     msg(t('categoryConfirmed'));
     onChanged(current.id);
     await refresh();
-  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+  } catch (e) { await failed(e); }
+}
+
+/** Someone else's incident: ask before changing it (the server records who did). */
+function mayChange() {
+  return !current.owner || current.owner === CONFIG.user.username
+    // eslint-disable-next-line no-alert
+    || window.confirm(t('notOwnerConfirm', { owner: current.owner }));
+}
+
+/** A refused change: a stale one shows the incident as it is now. */
+async function failed(e) {
+  if (e.status === 409 && e.field === 'version') {
+    msg(t('staleEdit'), true);
+    await refresh();
+    return;
+  }
+  msg(`${t('error')}: ${e.message}`, true);
+}
+
+async function claim() {
+  if (!current) return;
+  const other = current.owner && current.owner !== CONFIG.user.username;
+  // Only a supervisor takes another's incident over; an operator's claim is refused (409).
+  const force = Boolean(other) && ['supervisor', 'admin'].includes(CONFIG.user.role);
+  // eslint-disable-next-line no-alert
+  if (force && !window.confirm(t('takeOver', { owner: current.owner }))) return;
+  try {
+    await post(`/api/v1/incidents/${current.id}/claim`, { force, version: current.version });
+    msg(t('claimed'));
+    onChanged(current.id);
+  } catch (e) { await failed(e); }
+  await refresh();
 }
 
 function noRecText(inc) {
@@ -333,14 +369,15 @@ export async function refresh() {
 export function shownId() { return currentId; }
 
 async function dispatchUnits(unitIds) {
-  if (!current || !unitIds.length) return false;
+  if (!current || !unitIds.length || !mayChange()) return false;
   let ok = true;
   try {
-    await post(`/api/v1/incidents/${current.id}/dispatch`, { unit_ids: unitIds });
+    await post(`/api/v1/incidents/${current.id}/dispatch`, { unit_ids: unitIds, version: current.version });
     msg(t('dispatched', { units: unitIds.join(', ') }));
   } catch (e) {
     ok = false;
-    msg(`${t('error')}: ${e.message}`, true);
+    if (e.status === 409 && e.field === 'version') msg(t('staleEdit'), true);
+    else msg(`${t('error')}: ${e.message}`, true);
   }
   await refresh();
   onChanged(currentId);
@@ -387,11 +424,12 @@ async function saveEdits() {
   if ($('d-category').value !== current.category) body.category = $('d-category').value;
   if (Number($('d-priority').value) !== current.priority) body.priority = Number($('d-priority').value);
   if ($('d-call_type').value !== current.call_type) body.call_type = $('d-call_type').value;
-  if (!Object.keys(body).length) return;
+  if (!Object.keys(body).length || !mayChange()) return;
+  body.version = current.version;
   try {
     render(await patch(`/api/v1/incidents/${current.id}`, body));
     onChanged(current.id);
-  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+  } catch (e) { await failed(e); }
 }
 
 async function addNote(ev) {
@@ -410,20 +448,21 @@ async function closeIncident(ev) {
   const outcome = $('outcome').value.trim();
   if (!current) return;
   if (!outcome) { $('outcome').focus(); return; }
+  if (!mayChange()) return;
   try {
-    render(await post(`/api/v1/incidents/${current.id}/close`, { outcome }));
+    render(await post(`/api/v1/incidents/${current.id}/close`, { outcome, version: current.version }));
     $('outcome').value = '';
     onChanged(current.id);
-  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+  } catch (e) { await failed(e); }
 }
 
 async function closeWith(body) {
-  if (!current) return;
+  if (!current || !mayChange()) return;
   try {
-    render(await post(`/api/v1/incidents/${current.id}/close`, body));
+    render(await post(`/api/v1/incidents/${current.id}/close`, { ...body, version: current.version }));
     msg(t('closedAs', { outcome: t('outcome.' + body.outcome) }));
     onChanged(current.id);
-  } catch (e) { msg(`${t('error')}: ${e.message}`, true); }
+  } catch (e) { await failed(e); }
 }
 
 function closeAs(outcome) {

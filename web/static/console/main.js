@@ -1,5 +1,6 @@
 // The operator console: wires map, intake, queue, detail, live updates and shortcuts.
 /* global io */
+import { raise, initAlerts } from './alerts.js';
 import { get } from './api.js';
 import { toLogin } from './api.js';
 import { el, setServerTime, t } from './dom.js';
@@ -121,6 +122,13 @@ function connectLive() {
     'OrderRadioReminder']) {
     socket.on(name, (e) => refreshIncident(e.incident_id));
   }
+  socket.on('IncidentCreated', (e) => {
+    if (e.priority === 1) raise('p1', e.incident_id, t('alertP1', { id: e.incident_id }), select);
+  });
+  socket.on('OrderDeclined', (e) => raise('declined', `${e.incident_id}:${e.unit_id}`,
+    t('alertDeclined', { id: e.incident_id, unit: e.unit_id }), () => select(e.incident_id)));
+  socket.on('OrderUnacknowledged', (e) => raise('unacked', `${e.incident_id}:${e.unit_id}`,
+    t('alertUnacked', { id: e.incident_id, unit: e.unit_id }), () => select(e.incident_id)));
   return socket;
 }
 
@@ -170,6 +178,7 @@ async function main() {
   });
   legend($('legend'));
   initQueue(state, { onSelect: select });
+  initAlerts(state, select);
   initDetail(state, { onChanged: (id) => refreshIncident(id) });
   initIntake({
     onCreated: (inc) => {

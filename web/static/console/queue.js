@@ -96,6 +96,7 @@ export function renderQueue() {
     el('div', { class: 'q-desc' }, inc.description || ''),
     el('div', { class: 'q-flags' },
       el('span', { class: `ist ist-${inc.status}` }, t('ist.' + inc.status)),
+      inc.owner ? el('span', { class: 'q-owner muted', title: t('owner') }, `· ${inc.owner}`) : null,
       inc.call_type !== 'genuine' ? el('span', { class: 'flag flag-wait' }, t('ct.' + inc.call_type)) : null,
       inc.unsure ? el('span', { class: 'flag flag-wait flag-unsure' }, t('flagUnsure')) : null,
       inc.outside_jurisdiction ? el('span', { class: 'flag flag-wait flag-outside' }, t('flagOutside')) : null,
