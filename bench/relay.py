@@ -27,11 +27,11 @@ from typing import Any
 
 import redis
 
+from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings
 from dispatch.db.models import Unit
 from dispatch.domain.events import Event, UnitPositionUpdated
 from dispatch.relay import attach_relay
-from dispatch.runtime import Runtime
 from dispatch.services import field
 from dispatch.services.units import load_fleet
 from units.broker import free_port
@@ -76,7 +76,7 @@ def _start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
 # -- process B ------------------------------------------------------------------------
 def _relay_receiver(db_url: str, redis_url: str, ready: Any, done: Any, out: Any) -> None:
     logging.basicConfig(level=logging.WARNING)
-    rt = Runtime(Settings(database_url=db_url), run_migrations=False)
+    rt = bootstrap(Settings(database_url=db_url), run_migrations=False)
     relay = attach_relay(rt, redis_url)
     latencies: list[float] = []
 
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         redis_proc, redis_url = _start_redis(Path(tmp))
         try:
             db_url = f"sqlite:///{tmp}/relay.db"
-            rt = Runtime(Settings(database_url=db_url))
+            rt = bootstrap(Settings(database_url=db_url))
             ids = [f"B{i:05d}" for i in range(args.units)]
             now = rt.clock.now()
             with rt.session() as s:

@@ -379,7 +379,6 @@ def attach_relay(rt: Runtime, redis_url: str, channel: str | None = None) -> Rel
     relay = Relay(rt, redis_url, channel)
     at = 1 if rt.services and rt.services[0] is getattr(rt, "leadership", None) else 0
     rt.services.insert(at, relay)
-    rt.extensions["relay"] = relay
     return relay
 
 

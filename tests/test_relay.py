@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from dispatch.bootstrap import bootstrap
 from dispatch.clock import ManualClock
 from dispatch.config import Settings
 from dispatch.db.models import Unit
@@ -53,8 +54,8 @@ class Proc:
     """One process: its own runtime (fleet replica) with a relay, on the shared database."""
 
     def __init__(self, url: str, redis_url: str, migrate: bool) -> None:
-        self.rt = Runtime(Settings(database_url=url, secret_key="test-secret"),
-                          clock=ManualClock(), run_migrations=migrate)
+        self.rt = bootstrap(Settings(database_url=url, secret_key="test-secret"),
+                            clock=ManualClock(), run_migrations=migrate)
         self.relay: Relay = attach_relay(self.rt, redis_url)
         self.rt.start()
         assert self.relay.wait_connected(10)
