@@ -379,6 +379,25 @@ def test_deep_json_on_the_position_topic_is_one_counted_line(
     assert "too_deep" in lines[1].getMessage() and topic in lines[1].getMessage()
 
 
+def test_a_handler_bug_is_one_counted_line_not_a_traceback_per_message(
+        center: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    gw = center.orders
+
+    def broken(_key: str, _payload: bytes, _now: float) -> None:
+        raise RuntimeError("a bug\nover two lines")
+
+    gw.register("status", broken)
+    topic = f"{center.settings.mqtt_prefix}/units/AMB-01/status"
+    caplog.set_level(logging.INFO, logger="units.gateway")
+    for _ in range(3):
+        gw._dispatch(payloads.Route("status", "AMB-01"), b"{}", topic)
+    assert _drops(center) == {"mqtt_dropped.error": 3}
+    lines = [r for r in caplog.records if r.name == "units.gateway"]
+    assert len(lines) == 3
+    assert all(r.exc_info is None and len(r.getMessage().splitlines()) == 1 for r in lines)
+    assert "RuntimeError" in lines[0].getMessage() and topic in lines[0].getMessage()
+
+
 # -- the same through a real Mosquitto (a smaller sample) -----------------------------------
 @pytest.fixture
 def live(settings: Settings, mosquitto: Mosquitto) -> Iterator[tuple[Runtime, UnitClient]]:
