@@ -7,7 +7,7 @@ the durable copy (units table, track history) and seeds this at start.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
@@ -23,7 +23,12 @@ _INDEXED_FIELDS = frozenset({"lat", "lon", "status", "online", "incident_id", "t
 # Trackers that only report positions: their crews get orders by radio, not over MQTT.
 POSITION_ONLY_TRACKERS: tuple[str, ...] = ("owntracks/", "osmand/")
 
-__all__ = ["DEFAULT_STALE_AFTER_S", "Fleet", "FleetAt", "UnitState"]
+# Fields a GPS fix sets (services.field.record_position): a refresh keeps the newer of two.
+POSITION_FIELDS: tuple[str, ...] = ("lat", "lon", "speed_kmh", "heading", "accuracy_m",
+                                    "battery", "last_seen", "last_fix_ts", "fix_ts",
+                                    "fix_flag", "source")
+
+__all__ = ["DEFAULT_STALE_AFTER_S", "Fleet", "FleetAt", "FleetWatcher", "UnitState"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,11 @@ class UnitState:
     simulated: bool = False  # a training unit: exercise incidents only
 
 
+# Told of every local change: (unit id, the whole new state for an upsert or None,
+# the changed fields for an update or None). Called under the fleet's lock, in order.
+FleetWatcher = Callable[[str, "UnitState | None", "dict[str, object] | None"], None]
+
+
 class Fleet:
     """Thread-safe registry of unit states with a spatial index per unit type."""
 
@@ -77,6 +87,7 @@ class Fleet:
         self.rules = FixRules(self.stale_after_s, base.max_future_s, base.max_accuracy_m,
                               base.service_area_margin_m)
         self.service_area = service_area
+        self._watchers: list[FleetWatcher] = []
 
     # -- reading -------------------------------------------------------------
     def get(self, unit_id: str) -> UnitState | None:
@@ -171,8 +182,23 @@ class Fleet:
         return FleetAt(self, self._now() if now is None else now, simulated)
 
     # -- writing -------------------------------------------------------------
-    def upsert(self, unit: UnitState) -> None:
-        """Add or replace a unit (start-up seeding, admin registration)."""
+    def watch(self, watcher: FleetWatcher) -> None:
+        """Tell `watcher` of every later upsert and update (the relay ships them elsewhere)."""
+        with self._lock:
+            self._watchers.append(watcher)
+
+    def unwatch(self, watcher: FleetWatcher) -> None:
+        """Stop telling `watcher`."""
+        with self._lock:
+            if watcher in self._watchers:
+                self._watchers.remove(watcher)
+
+    def upsert(self, unit: UnitState, notify: bool = True) -> None:
+        """Add or replace a unit (start-up seeding, admin registration).
+
+        `notify=False` applies a change that came from elsewhere (another process, the
+        database) without telling the watchers, so it is not sent back out.
+        """
         with self._lock:
             old = self._units.get(unit.id)
             if old and old.tracker and old.tracker != unit.tracker:
@@ -183,14 +209,25 @@ class Fleet:
             if unit.tracker:
                 self._by_tracker[unit.tracker] = unit.id
             self._reindex(unit)
+            if notify:
+                for watcher in self._watchers:
+                    watcher(unit.id, unit, None)
 
     def update(self, unit_id: str, **changes: object) -> UnitState:
         """Change some fields of a unit and keep the index in step."""
+        return self.apply(unit_id, changes, notify=True)
+
+    def apply(self, unit_id: str, changes: Mapping[str, object],
+              notify: bool = False) -> UnitState:
+        """Like update, for changes that came from elsewhere: by default watchers are not told."""
         with self._lock:
             unit = replace(self._units[unit_id], **changes)  # type: ignore[arg-type]
             self._units[unit_id] = unit
             if changes.keys() & _INDEXED_FIELDS:
                 self._reindex(unit)
+            if notify:
+                for watcher in self._watchers:
+                    watcher(unit_id, None, dict(changes))
             return unit
 
     def load(self, units: Iterable[UnitState]) -> None:
@@ -200,7 +237,25 @@ class Fleet:
             self._index.clear()
             self._by_tracker.clear()
             for unit in units:
-                self.upsert(unit)
+                self.upsert(unit, notify=False)
+
+    def refresh(self, units: Iterable[UnitState]) -> int:
+        """Bring in the database's copy without emptying the registry first; returns the count.
+
+        Readers never see a unit missing (load clears first). A position the replica
+        holds newer than the database's (fixes are written in batches) is kept.
+        Watchers are not told: every process reads the same database.
+        """
+        count = 0
+        with self._lock:
+            for unit in units:
+                old = self._units.get(unit.id)
+                if (old is not None and old.fix_ts is not None
+                        and (unit.fix_ts is None or old.fix_ts > unit.fix_ts)):
+                    unit = replace(unit, **{f: getattr(old, f) for f in POSITION_FIELDS})
+                self.upsert(unit, notify=False)
+                count += 1
+        return count
 
     def _reindex(self, unit: UnitState) -> None:
         # Only units that could be sent are indexed, so a search never wades

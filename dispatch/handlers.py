@@ -72,7 +72,7 @@ def wire_handlers(rt: Runtime, table: dict[type[Event], tuple[Handler, ...]] = H
     """Subscribe every handler of `table` to the runtime's bus."""
     for event_type, handlers in table.items():
         for handler in handlers:
-            rt.bus.subscribe(event_type, _bound(rt, handler))
+            rt.bus.subscribe(event_type, _bound(rt, handler), relayed_too=handler.relayed_too)
 
 
 def _bound(rt: Runtime, handler: Handler) -> Callable[[Event], None]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.routing import IntegerConverter
 
 from dispatch.runtime import Runtime
 from dispatch.services import accounts
@@ -24,7 +25,7 @@ def _url(rule: Any) -> str:
     values = {}
     for name, conv in rule._converters.items():
         kind = type(conv).__name__
-        if kind == "IntegerConverter":
+        if isinstance(conv, IntegerConverter):  # the app's bounded id converter is one
             values[name] = 1
         elif kind == "AnyConverter":
             values[name] = sorted(conv.items)[0]

@@ -21,6 +21,7 @@ from . import open311 as open311_ui
 from .console import content_security_policy
 from .errors import register_error_handlers
 from .extensions import csrf, limiter, login_manager, socketio
+from .inputs import CheckedRequest, DbIdConverter, check_request
 
 
 def create_app(
@@ -32,6 +33,9 @@ def create_app(
     settings = settings or (runtime.settings if runtime else settings_from_env())
     rt = runtime or bootstrap(settings)
     app = Flask(__name__)
+    # Before any blueprint adds its rules: `<int:…>` everywhere is bounded to the id range.
+    app.url_map.converters["int"] = DbIdConverter
+    app.request_class = CheckedRequest
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
         # Uploads (complaint photos) may be larger; the API sets its own smaller limit.
@@ -74,6 +78,7 @@ def create_app(
         cors_allowed_origins=[],
     )
     register_error_handlers(app)
+    app.before_request(check_request)  # query and path text, on every route
     i18n.init_i18n(app)
     citytime.init_app(app)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -17,6 +16,7 @@ from dispatch.services.errors import ValidationError
 from .auth import roles_required, runtime
 from .citytime import page_time
 from .errors import json_error
+from .inputs import read_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -41,21 +41,10 @@ def body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw:
         raise ValidationError("request body must be a JSON object", "body")
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _Malformed(f"malformed JSON: {err}") from None
+    data = read_json(raw)
     if not isinstance(data, dict):
         raise ValidationError("request body must be a JSON object", "body")
     return data
-
-
-class _Malformed(ValidationError):
-    status = 400
-    code = "malformed_json"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, "body")
 
 
 @bp.post("/incidents")

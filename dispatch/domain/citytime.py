@@ -117,20 +117,37 @@ def format_datetime(when: datetime, tz: tzinfo, lang: str | None = "id",
     return f"{format_date(when, tz, lang)} {format_time(when, tz, lang, seconds)}"
 
 
+# The instants a query may name (KPI periods, exports, Open311 filters): nothing the
+# system holds lies outside, and near year 1 or 9999 shifting by a zone or a day overflows.
+MIN_YEAR = 1970
+MAX_YEAR = 2100
+RANGE_TEXT = f"{MIN_YEAR}..{MAX_YEAR}"
+
+
 def parse_instant(text: str, tz: tzinfo, end_of_day: bool = False) -> datetime:
     """An ISO date or date-time as aware UTC; no offset means the city's wall clock.
 
     A bare date is the city's midnight starting it, or with `end_of_day` the midnight
-    ending it. ValueError for anything else.
+    ending it. ValueError for anything else, and for years outside MIN_YEAR..MAX_YEAR.
     """
     raw = _LOST_PLUS.sub(r"\1+\2", text.strip())
+    if len(raw) > 40:
+        raise ValueError("too long")
     if len(raw) == 10:
         day = date.fromisoformat(raw)
+        _check_year(day.year)
         return day_start(day + timedelta(days=1) if end_of_day else day, tz)
     when = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "T", 1))
+    _check_year(when.year)
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
     return when.astimezone(UTC)
+
+
+def _check_year(year: int) -> None:
+    # Checked before any shift, so year 1 or 9999 never reaches an overflowing addition.
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year {year} outside {RANGE_TEXT}")
 
 
 def coerce(value: object) -> datetime | date | None:

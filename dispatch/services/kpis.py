@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..db.models import Incident, Order, Unit, User
+from ..domain import citytime
 from ..domain import kpis as dk
 from ..domain.constants import CALL_TYPES, CATEGORIES, UNIT_TYPES
 from ..domain.unit_states import BUSY_STATUSES
@@ -111,22 +112,16 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def _parse_time(value: str, name: str, tz: ZoneInfo, end: bool) -> datetime:
-    value = value.strip()
-    if len(value) > 40:
-        raise ValidationError(f"{name} is too long", name)
+    # The one parser of query dates (a bare date means the whole day: `to=2026-11-23`
+    # includes the 23rd), with its year range.
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            # A date means the whole day: `to=2026-11-23` includes the 23rd.
-            return _local_midnight(day + timedelta(days=1) if end else day, tz)
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return citytime.parse_instant(value, tz, end_of_day=end)
     except ValueError:
         raise ValidationError(
-            f"{name} must be a date (YYYY-MM-DD) or an ISO-8601 time", name
+            f"{name} harus tanggal (YYYY-MM-DD) atau waktu ISO-8601, tahun "
+            f"{citytime.RANGE_TEXT} / {name} must be a date (YYYY-MM-DD) or an ISO-8601 "
+            f"time, years {citytime.RANGE_TEXT}", name,
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=tz)
-    return when.astimezone(UTC)
 
 
 def _flag(value: str | None, name: str) -> bool:

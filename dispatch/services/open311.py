@@ -111,7 +111,8 @@ def _parse_date(rt: Runtime, value: str, name: str, end: bool = False) -> dateti
     try:
         return citytime.parse_instant(value, rt.city.tz, end_of_day=end)
     except ValueError:
-        raise Open311Error(400, f"{name} must be a W3C date-time, e.g. "
+        raise Open311Error(400, f"{name} harus tanggal-waktu W3C, tahun {citytime.RANGE_TEXT} / "
+                           f"{name} must be a W3C date-time, years {citytime.RANGE_TEXT}, e.g. "
                            "2026-11-23T10:00:00+07:00", name) from None
 
 

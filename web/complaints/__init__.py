@@ -3,7 +3,6 @@ the staff complaint API (/api/v1/complaints). Handlers parse, call one service, 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime
@@ -38,6 +37,7 @@ from dispatch.services.errors import ServiceError, ValidationError
 from ..auth import roles_required, runtime
 from ..errors import json_error
 from ..extensions import csrf, limiter
+from ..inputs import BadInput, read_json
 from .ratelimit import parse_rate
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,15 @@ def _form_page(error: ServiceError | None = None, status: int = 200) -> Any:
         "complaints/form.html", categories=complaints.categories(rt), values=values,
         error=error, city=rt.city, tile_url=rt.settings.tile_url,
     ), status
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(err: BadInput) -> Any:
+    # A citizen's form with a NUL is refused before the view runs (the CSRF check reads the
+    # form first): they get the form back with the message, as for any invalid field.
+    if request.endpoint == "complaints.submit":
+        return _form_page(err, err.status)
+    return err.message, err.status
 
 
 @bp.get("/lapor")
@@ -304,10 +313,7 @@ def _api_limits_and_csrf() -> Any:
 
 def _json_body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValidationError(f"malformed JSON: {err}", "body") from None
+    data = read_json(raw) if raw else None
     if not isinstance(data, dict):
         raise ValidationError("request body must be a JSON object", "body")
     return data
@@ -322,7 +328,9 @@ def _date_arg(name: str) -> datetime | None:
     try:
         return citytime.parse_instant(raw, runtime().city.tz, end_of_day=name == "end")
     except ValueError:
-        raise ValidationError(f"{name} must be an ISO date or date-time", name) from None
+        raise ValidationError(f"{name} harus tanggal atau tanggal-waktu ISO, tahun "
+                              f"{citytime.RANGE_TEXT} / {name} must be an ISO date or "
+                              f"date-time, years {citytime.RANGE_TEXT}", name) from None
 
 
 @api_bp.get("")
