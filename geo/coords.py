@@ -410,8 +410,13 @@ def parse_aml(text: str) -> AmlMessage:
     if not fields:
         raise CoordinateError("not an AML message (no key=value fields)")
     header = _AML_HEADER.match(body)
-    version = int(header.group(1)) if header else None
     warnings: list[str] = []
+    version: int | None = None
+    if header and len(header.group(1)) > 6:
+        # int() refuses more than 4,300 digits, and no AML version has more than one.
+        warnings.append(f"unknown AML version {header.group(1)[:10]}…: read as version 1")
+    elif header:
+        version = int(header.group(1))
     if version is not None and version not in (1, 2):
         warnings.append(f"unknown AML version {version}: read as version 1")
     v2 = version == 2 or (version is None and "lo" in fields and "lg" not in fields)

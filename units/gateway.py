@@ -348,15 +348,20 @@ class MqttGateway:
                                     err.message), topic)
         except TransitionError as err:
             self._drop(PayloadError("bad_transition", str(err)), topic)
-        except Exception:
-            log.exception("MQTT handler for %s failed", topic)
+        except Exception as err:
+            # Still one line per message: a sender can repeat a message that trips a bug
+            # thousands of times, and a traceback each time would bury the log.
             self.rt.counters.incr("mqtt_dropped.error")
+            log.warning("MQTT message on %r dropped: error (%s: %.200r)", topic[:200],
+                        type(err).__name__, str(err))
+            log.debug("MQTT handler for %r failed", topic[:200], exc_info=True)
         finally:
             self.processed += 1
 
     def _drop(self, err: PayloadError, topic: str) -> None:
         self.rt.counters.incr("mqtt_dropped." + err.reason)
-        log.info("MQTT message on %s dropped: %s", topic[:200], err)
+        # repr() keeps the line one line whatever the sender put in the topic or payload.
+        log.info("MQTT message on %r dropped: %s (%.200r)", topic[:200], err.reason, err.detail)
 
     def _known(self, unit_id: str) -> None:
         if self.rt.fleet.get(unit_id) is None:

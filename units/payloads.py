@@ -106,7 +106,11 @@ def decode(payload: bytes) -> Any:
         raise PayloadError("too_large", f"{len(payload)} bytes")
     try:
         return json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except RecursionError:
+        # Nesting deeper than the interpreter's stack (~1,000 levels fit in 8 KiB): a
+        # counted drop like any other, not a traceback per message.
+        raise PayloadError("too_deep") from None
+    except (ValueError, UnicodeDecodeError):  # also integers of more than 4,300 digits
         raise PayloadError("not_json") from None
 
 
@@ -121,10 +125,25 @@ def decode_object(payload: bytes) -> dict[str, Any]:
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PayloadError("bad_type", name)
-    f = float(value)
+    try:
+        f = float(value)
+    except OverflowError:  # an integer beyond 1.8e308
+        raise PayloadError("out_of_range", name) from None
     if not math.isfinite(f):
         raise PayloadError("out_of_range", name)
     return f
+
+
+def _storable(value: str) -> bool:
+    # Lone surrogates cannot be encoded as UTF-8 and NUL ends a C string: neither survives
+    # the database (PostgreSQL refuses both), so such text is refused at the door.
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _optional(data: dict[str, Any], name: str, lo: float, hi: float,
@@ -146,13 +165,18 @@ def parse_ts(value: Any, now: float) -> float:
         return now  # no device time: the moment we heard it
     if isinstance(value, bool):
         raise PayloadError("bad_ts")
+    numeric = True
     if isinstance(value, int | float):
-        ts = float(value)
+        try:
+            ts = float(value)
+        except OverflowError:  # an integer beyond 1.8e308
+            raise PayloadError("bad_ts") from None
     elif isinstance(value, str):
         text = value.strip()
         try:
             ts = float(text)
         except ValueError:
+            numeric = False
             try:
                 when = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
@@ -164,7 +188,7 @@ def parse_ts(value: Any, now: float) -> float:
         raise PayloadError("bad_ts")
     if not math.isfinite(ts) or ts <= 0:
         raise PayloadError("bad_ts")
-    if ts > 1e11:  # milliseconds, as some trackers send
+    if numeric and ts > 1e11:  # milliseconds, as some trackers send (never an ISO date)
         ts /= 1000.0
     if ts > now + MAX_FUTURE_S:
         raise PayloadError("future_ts")
@@ -205,7 +229,8 @@ def parse_status(data: dict[str, Any], now: float) -> StatusReport:
     if status not in UNIT_STATUSES:
         raise PayloadError("bad_status", status[:32])
     order_id = data.get("order_id")
-    if order_id is not None and (not isinstance(order_id, str) or len(order_id) > 40):
+    if order_id is not None and (not isinstance(order_id, str) or len(order_id) > 40
+                                 or not _storable(order_id)):
         raise PayloadError("bad_type", "order_id")
     return StatusReport(status, parse_ts(data.get("ts"), now), order_id)
 
@@ -213,7 +238,7 @@ def parse_status(data: dict[str, Any], now: float) -> StatusReport:
 def parse_ack(data: dict[str, Any], now: float) -> Ack:
     """Our ack message: `{order_id, accepted, ts}`."""
     order_id = data.get("order_id")
-    if not isinstance(order_id, str) or not 0 < len(order_id) <= 40:
+    if not isinstance(order_id, str) or not 0 < len(order_id) <= 40 or not _storable(order_id):
         raise PayloadError("bad_type", "order_id")
     accepted = data.get("accepted", True)
     if not isinstance(accepted, bool):
@@ -256,7 +281,8 @@ def _owntracks_fix(data: dict[str, Any], now: float) -> Fix:
 def parse_owntracks(data: dict[str, Any], now: float) -> OwnTracksMessage:
     """An OwnTracks `location`, `lwt` or `transition` (see the OwnTracks booklet's JSON page)."""
     kind = data.get("_type")
-    tid = data.get("tid") if isinstance(data.get("tid"), str) else None
+    tid = data.get("tid")
+    tid = tid if isinstance(tid, str) and _storable(tid) else None
     if kind == "location":
         return OwnTracksMessage("location", fix=_owntracks_fix(data, now), tid=tid)
     if kind == "lwt":
@@ -270,7 +296,8 @@ def parse_owntracks(data: dict[str, Any], now: float) -> OwnTracksMessage:
         if data.get("lat") is not None and data.get("lon") is not None:
             fix = _owntracks_fix(data, now)
         return OwnTracksMessage("transition", fix=fix, event=event,
-                                region=desc[:100] if isinstance(desc, str) else None, tid=tid)
+                                region=desc[:100] if isinstance(desc, str) and _storable(desc[:100])
+                                else None, tid=tid)
     if isinstance(kind, str):
         raise PayloadError("unsupported_type", kind[:32])
     raise PayloadError("bad_type", "_type")
