@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -414,25 +413,3 @@ def live(settings: Settings, mosquitto: Mosquitto) -> Iterator[tuple[Runtime, Un
     yield rt, amb
     amb.disconnect()
     rt.stop()
-
-
-@pytest.mark.mqtt
-@BROKER
-@given(kind=st.sampled_from(["position", "status", "ack"]), payload=PAYLOADS)
-def test_messages_through_a_real_broker_are_counted(
-        live: tuple[Runtime, UnitClient], records: _Records, kind: str, payload: bytes) -> None:
-    rt, amb = live
-    before = _drops(rt)
-    processed = rt.orders.processed
-    expected = parsed_or_dropped(kind, payload) if len(payload) <= payloads.MAX_PAYLOAD_BYTES \
-        else "too_large"
-    records.records.clear()
-    amb.publish_raw(f"{amb.base}/{kind}", payload)
-    # Handled (processed grows, after any drop is counted) or dropped before the queue.
-    polls = 0
-    while rt.orders.processed == processed and _drops(rt) == before:
-        polls += 1
-        assert polls < 1000, "the center never handled the message"
-        time.sleep(0.01)
-    _assert_one_counted_drop(rt, before, expected, records)
-    assert rt.orders.connected
