@@ -18,8 +18,6 @@ import json
 import logging
 import multiprocessing as mp
 import random
-import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -34,7 +32,7 @@ from dispatch.domain.events import Event, UnitPositionUpdated
 from dispatch.relay import attach_relay
 from dispatch.services import field
 from dispatch.services.units import load_fleet
-from units.broker import free_port
+from units.redis_server import RedisServer, redis_binary
 
 CHANNEL = "bench:bare"
 CENTER = (-7.8167, 112.0136)  # Kediri
@@ -49,28 +47,6 @@ def _percentiles(values: list[float]) -> dict[str, float]:
         return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 3)
 
     return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0)}
-
-
-def _start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server not installed (scripts/ensure-system-deps.sh installs it)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise SystemExit("redis-server did not start") from None
-            time.sleep(0.05)
-    client.close()
-    return proc, f"redis://127.0.0.1:{port}/0"
 
 
 # -- process B ------------------------------------------------------------------------
@@ -148,7 +124,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     rng = random.Random(112)
     with tempfile.TemporaryDirectory() as tmp:
-        redis_proc, redis_url = _start_redis(Path(tmp))
+        if redis_binary() is None:
+            raise SystemExit("redis-server not installed (scripts/ensure-system-deps.sh "
+                             "installs it)")
+        server = RedisServer(Path(tmp))
+        server.start()
+        redis_url = server.url
         try:
             db_url = f"sqlite:///{tmp}/relay.db"
             rt = bootstrap(Settings(database_url=db_url))
@@ -187,8 +168,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                        lambda: _paced(total, args.rate, send_bare))
             publisher.close()
         finally:
-            redis_proc.terminate()
-            redis_proc.wait(10)
+            server.stop()
     relay = _percentiles(relay_lat)
     bare = _percentiles(bare_lat)
     result = {

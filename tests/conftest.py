@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ from dispatch.config import Settings
 from dispatch.runtime import Runtime
 from dispatch.services import accounts
 from tests.support.brokers import Mosquitto, free_port, mosquitto_binary
+from units.redis_server import RedisServer, redis_binary
 from web import create_app
 
 pytest_plugins = ["tests.support.timetravel"]
@@ -201,27 +199,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A redis-server of the test's own on a free port (installed by make install)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if redis_binary() is None:
         pytest.skip("redis-server not installed (scripts/ensure-system-deps.sh installs it)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisServer(tmp_path)
+    server.start()
     try:
-        import redis
-
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()

@@ -24,7 +24,7 @@ from dispatch.relay import Relay, attach_relay
 from dispatch.runtime import Runtime
 from dispatch.services import field, incidents
 from dispatch.services.actors import Actor
-from tests.support.redis_server import RedisServer, redis_binary
+from units.redis_server import RedisServer, redis_binary
 
 OPERATOR = Actor("operator", "op", None, "operator")
 STATION = {"lat": -7.8167, "lon": 112.0136}
