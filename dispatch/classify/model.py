@@ -33,6 +33,10 @@ NO_CUE = "tidak ada tanda darurat / no emergency cue"
 
 _NEGATORS = {"tidak", "bukan", "tanpa", "belum"}
 _LEX_DIM = 2 * len(CATEGORIES) + 1
+# a non-emergency answer is never "sure" next to an emergency cue this strong, or when the
+# emergencies together hold this much probability
+_STRONG_CUE = 2.5
+_EMERGENCY_DOUBT = 0.2
 
 
 @dataclass(frozen=True)
@@ -105,11 +109,19 @@ def lexicon_matches(a: Analysed) -> list[_Match]:
         if phrase in {("ambruk",), ("jatuh",)}:
             before = set(canon[max(0, start - 2):start])
             near = set(canon[max(0, start - 3):end + 3])
-            if before & PERSON or (near & PERSON and not near & STRUCTURE):
+            clause = set(canon[_clause_start(a, start):end + 3])
+            if (before & PERSON or (near & PERSON and not near & STRUCTURE)
+                    or (clause & PERSON and not clause & STRUCTURE)):
                 # a person who collapses needs an ambulance, not BPBD
                 category, weight = "medical", 2.5
         out.append(_Match(start, end, phrase, category, weight, negated))
     return out
+
+
+def _clause_start(a: Analysed, i: int) -> int:
+    while i > 0 and not a.clause_start[i]:
+        i -= 1
+    return i
 
 
 def lexicon_vector(matches: Sequence[_Match]) -> np.ndarray:
@@ -122,8 +134,8 @@ def lexicon_vector(matches: Sequence[_Match]) -> np.ndarray:
             continue
         seen.add((m.phrase, m.negated))
         k = CATEGORIES.index(m.category) + (len(CATEGORIES) if m.negated else 0)
-        vec[k] += m.weight / 3.0
-    vec[:-1] = np.minimum(vec[:-1], 2.0)
+        vec[k] += m.weight / 1.5
+    vec[:-1] = np.minimum(vec[:-1], 4.0)
     vec[-1] = 0.0 if any(not m.negated for m in matches) else 1.0
     return vec
 
@@ -279,9 +291,18 @@ def classify(text: str | None, unsure_below: float | None = None) -> Classificat
     order = np.argsort(-probs, kind="stable")
     category = CATEGORIES[int(order[0])]
     confidence = round(float(min(max(probs[order[0]], 0.01), 0.99)), 3)
+    unsure = confidence < threshold
+    if category == "non_emergency":
+        strong = max((x.weight for x in matches
+                      if not x.negated and x.category != "non_emergency"), default=0.0)
+        if strong >= _STRONG_CUE or 1.0 - probs[order[0]] >= _EMERGENCY_DOUBT:
+            # calling an emergency "not one" costs ten times a wrong category: when the text
+            # names one (not negated) or the model gives it real weight, the operator decides
+            unsure = True
+            confidence = min(confidence, round(max(threshold - 0.01, 0.01), 3))
     priority, sev = _priority(category, a.canon, a.negated)
     cues = _cues(a, matches, category, sev, m) or [NO_CUE]
     alternatives = [{"category": CATEGORIES[int(i)], "confidence": round(float(probs[i]), 3)}
                     for i in order[1:3]]
     return Classification(category, category != "non_emergency", priority, confidence, cues,
-                          confidence < threshold, alternatives)
+                          unsure, alternatives)

@@ -20,6 +20,7 @@ import numpy as np
 from ..domain.complaints import OpdLike, normalize
 from .features import STOPWORDS, Analysed, analyse
 from .model import DATA_DIR, Vectoriser
+from .normalize import canonical, surface_tokens
 
 COMPLAINTS_PATH = DATA_DIR / "complaints.jsonl"
 ROUTER_PATH = DATA_DIR / "router.npz"
@@ -46,12 +47,29 @@ def load_complaints(path: Path | None = None) -> list[dict[str, str]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def keyword_vector(text: str, keywords: Sequence[Sequence[str]]) -> np.ndarray:
-    """Per OPD: how many of its keywords the text contains (capped at 2)."""
+@lru_cache(maxsize=4096)
+def _keyword_forms(keyword: str) -> tuple[str, str]:
+    # as written, and in canonical words: "lampu jalan" also meets "street light"
+    canon = " ".join(canonical(t) for t in surface_tokens(keyword))
+    return normalize(keyword), f" {canon} "
+
+
+def keyword_vector(text: str, keywords: Sequence[Sequence[str]],
+                   canon: Sequence[str] | None = None) -> np.ndarray:
+    """Per OPD: how many of its keywords the text contains, raw or canonical (capped at 2)."""
     norm = normalize(text)
+    if canon is None:
+        canon = [canonical(t) for t in surface_tokens(text)]
+    canon_text = f" {' '.join(canon)} "
     out = np.zeros(len(keywords))
     for i, words in enumerate(keywords):
-        out[i] = min(sum(1 for k in words if k.strip() and normalize(k) in norm), 2)
+        hits = 0
+        for k in words:
+            if not k.strip():
+                continue
+            raw, can = _keyword_forms(k)
+            hits += raw in norm or (can.strip() != "" and can in canon_text)
+        out[i] = min(hits, 2)
     return out
 
 
@@ -114,7 +132,7 @@ def guess_opd(text: str, opds: Sequence[OpdLike]) -> OpdGuess | None:
     a = analyse(text or "")
     if not a.surface:
         return None
-    probs = _probs(a, keyword_vector(text, keywords), r)
+    probs = _probs(a, keyword_vector(text, keywords, a.canon), r)
     k = int(np.argmax(probs))
     code = r.classes[k]
     cues: list[str] = [kw for kw in keywords[k] if kw.strip() and normalize(kw) in normalize(text)]
@@ -139,7 +157,7 @@ def pack_opds() -> list[Any]:
                             coordinator=bool(o.get("coordinator"))) for o in items]
 
 
-def train_router() -> dict:
+def train_router(dev: bool = False) -> dict:
     """Train and save the router on the train split of complaints.jsonl."""
     from .train import file_sha, save, train
     rows = [r for r in load_complaints() if r["split"] == "train"]
@@ -147,9 +165,12 @@ def train_router() -> dict:
     classes = [o.code for o in opds]
     keywords = [tuple(o.keywords) for o in opds]
     labels = [classes.index(r["opd"]) for r in rows]
-    vec, lr, temperature, _ = train(
+    vec, lr, temperature, oof = train(
         [r["text"] for r in rows], labels, [r["group"] for r in rows], len(classes),
-        lambda _a, text: keyword_vector(text, keywords), 8.0)
+        lambda a, text: keyword_vector(text, keywords, a.canon), 8.0)
+    if dev:
+        from .train import _dev_report
+        _dev_report(rows, [classes[i] for i in oof.argmax(axis=1)], "opd")
     save(ROUTER_PATH, vec, lr, len(classes), len(classes),
          {"temperature": temperature, "corpus_sha": file_sha(COMPLAINTS_PATH),
           "classes": classes})

@@ -163,7 +163,7 @@ def main() -> None:
     import sys
     out = train_incidents(dev="--dev" in sys.argv)
     from .router import train_router
-    out.update(train_router())
+    out.update(train_router(dev="--dev" in sys.argv))
     print(json.dumps(out))
 
 

@@ -200,3 +200,96 @@ en|my neighbour plays loud music every night
 en|I just want to give some feedback to the city
 mixed|tetangga berisik banget, loud music tiap malam
 """
+
+# second batch: other ways of saying the same things (words the first batch lacks)
+C["PUPR"] += """
+id_formal|Talud sungai {loc} longsor sebagian dan perlu diperbaiki.
+id_informal|paving jalan kampung {loc} ambles, motor susah lewat
+id_informal|tutup gorong-gorong {loc} ilang, bahaya buat anak-anak
+id_chat|aspal {loc} ngelupas smua min, tlg ditambal
+jv_ngoko|saluran banyu {loc} rusak, saben udan mbludag neng dalan
+en|a manhole cover is missing {loc}
+en|the bridge railing {loc} is broken
+mixed|jalan {loc} banyak lubang, please ditambal sebelum ada korban
+"""
+C["DLH"] += """
+id_formal|Bau busuk dari tempat pembuangan sampah {loc} mengganggu warga.
+id_informal|kali {loc} item dan bau, kayaknya ada yang buang limbah
+id_informal|ada pohon mati di pinggir jalan {loc}, takut roboh, minta ditebang
+id_chat|min tps {loc} penuh, sampahnya sampe ke jalan
+jv_ngoko|wit gedhe neng taman {loc} pang-pange wis garing, njaluk dipangkas
+en|the park {loc} is full of litter and nobody cleans it
+en|there is a dead tree {loc} that needs to be cut down
+mixed|polusi dari pabrik {loc}, asapnya bikin sesak, please dicek
+"""
+C["DISHUB"] += """
+id_formal|Lampu APILL di simpang {loc} menyala kuning terus.
+id_formal|Marka jalan {loc} sudah pudar dan tidak terlihat.
+id_informal|lampu merah {loc} nyala ijo semua, bahaya banget
+id_informal|lampu penerangan di gang {loc} udah seminggu padam
+id_chat|pju {loc} mati smua min gelap
+jv_ngoko|lampu abang ijo {loc} rusak
+en|the pedestrian crossing light {loc} does not work
+en|a lamp post {loc} has been dark for weeks
+mixed|lampu lalu lintas {loc} mati, traffic jadi kacau
+"""
+C["PDAM"] += """
+id_formal|Tekanan air PDAM di daerah {loc} sangat kecil sejak seminggu.
+id_informal|air ledeng bau kaporit banget, nggak bisa diminum
+id_informal|meteran air rumahku muter terus padahal keran ditutup
+id_chat|air gk keluar min udh 3 hari {loc}
+jv_ngoko|banyu ledheng butheg, ora iso dinggo masak
+en|the water pressure {loc} is too low to shower
+en|my water meter is broken and the bill is too high
+mixed|air pdam keruh, the water looks brown
+"""
+C["DISPENDUKCAPIL"] += """
+id_formal|Data NIK saya tidak sesuai di sistem, mohon dibantu perbaikannya.
+id_formal|Berapa lama proses pembuatan kartu identitas anak?
+id_informal|mau ganti alamat di ktp setelah pindahan, ngurusnya di mana
+id_informal|blangko ktp katanya habis terus, kapan ada
+id_chat|min akta lahir ank sy salah nama
+jv_ngoko|arep ngurus surat pindah, syarate apa wae
+en|the name on my ID card is misspelled
+en|where do I register my newborn's birth
+mixed|ktp aku rusak, mau cetak ulang, how long does it take
+"""
+C["DINSOS"] += """
+id_formal|Lansia sebatang kara di {loc} tidak mendapat bantuan apa pun.
+id_formal|Penyaluran BLT di kelurahan kami tidak tepat sasaran.
+id_informal|tetangga yang mampu malah dapet sembako, yang miskin nggak
+id_informal|ada pengemis bawa anak kecil tiap hari di lampu merah {loc}
+id_chat|min kartu pkh sy blm aktif
+jv_ngoko|simbah dhewekan ora oleh bantuan blas
+en|a poor elderly woman {loc} gets no social assistance
+en|there is a beggar with a small child at the junction every day
+mixed|bantuan sembako nggak tepat sasaran, the rich get it
+"""
+C["DINKES"] += """
+id_formal|Ada kasus demam berdarah di RT kami, mohon pemeriksaan jentik.
+id_formal|Obat di puskesmas {loc} sering kosong.
+id_informal|posyandu {loc} udah lama nggak buka
+id_informal|mau tanya jadwal imunisasi balita di puskesmas
+id_chat|min puskesmas {loc} jam brp buka
+jv_ngoko|petugas puskesmas ora ramah karo pasien
+en|the clinic {loc} ran out of medicine again
+en|when is the next immunisation day for toddlers
+mixed|puskesmas {loc} antri lama banget, no doctor available
+"""
+C["SATPOLPP"] += """
+id_formal|Lapak pedagang memakan bahu jalan {loc} setiap sore.
+id_formal|Ada pembangunan tanpa izin yang menutup saluran {loc}.
+id_informal|warung kopi {loc} buka sampe subuh, rame anak-anak mabok-mabokan nggak, cuma berisik
+id_informal|poster caleg ditempel di tiang-tiang {loc}
+id_chat|lapak pkl {loc} sampe tengah jln min
+jv_ngoko|bakul-bakul neng alun-alun nggawe reget lan nutup dalan
+en|vendors' stalls take up half the road {loc}
+en|someone built a shack without a permit {loc}
+mixed|reklame liar {loc} everywhere, nggak ada izin
+"""
+C["KOORDINATOR"] += """
+id_formal|Saya ingin menyampaikan keluhan umum tentang pelayanan di kantor kelurahan.
+id_informal|pengen kasih masukan soal acara car free day
+jv_ngoko|aku mung arep ngaturi saran kanggo pemkot
+en|I have a general suggestion for the mayor's office
+"""

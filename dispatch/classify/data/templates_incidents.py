@@ -495,3 +495,91 @@ bukan fire kok, cuma bakar sampah
 sorry pak kepencet, nggak ada apa-apa
 """,
 }
+
+# second batch: more ways of saying it, so the model meets words beyond the first batch
+_MORE: dict[str, dict[str, str]] = {
+    "fire": {
+        "id_informal": "kos-kosan {loc} kebakaran, anak kos pada lari keluar\nada bau hangus terus api dari plafon {bld} {loc}",
+        "en": "the kitchen of a {bld} {loc} is in flames and spreading\nsparks from the power line set a {bld} on fire {loc}",
+        "jv_krama": "Latu medal saking payon {bld} {loc}, nyuwun pitulungan",
+        "madurese": "bada asep celleng deri {bld} {loc}, apoyna la raje",
+    },
+    "traffic_accident": {
+        "en": "a {veh} ran over a cyclist {loc}\na {veh} skidded and crashed into a shop {loc}, the rider is injured",
+        "id_formal": "Bus masuk jurang di tikungan {loc}, banyak penumpang terluka.\nPengendara {veh} tertabrak kereta di perlintasan {loc}.",
+        "jv_krama": "{veh} nabrak tiyang mlampah {loc}, korbanipun tatu",
+        "madurese": "{veh} nabrak oreng {loc}, oreng ruah la tak sadar",
+    },
+    "disaster": {
+        "en": "strong winds blew down trees and power lines {loc}\nthe road {loc} has caved in after the flood",
+        "id_informal": "atap sekolah ambruk kena angin {loc}, ada murid di dalam\nbanjir bandang {loc}, mobil-mobil kebawa arus",
+        "jv_krama": "Toya kali mbludag {loc}, griya-griya kebanjiran",
+        "madurese": "aeng songai la masok bengko {loc}, banjir raje",
+    },
+    "animal_disturbance": {
+        "en": "an aggressive dog is chasing children {loc}\nthere is a crocodile in the river {loc} near the houses",
+        "id_informal": "kalajengking gede di kamar anakku {loc}\nada babi hutan ngamuk masuk kebun warga {loc}",
+        "jv_krama": "Wonten ula ageng wonten kamar {loc}, nyuwun dipun pendhet",
+        "madurese": "bada olar raje e dapor {loc}, tolong pak",
+    },
+    "unrest": {
+        "en": "my husband is hitting me and the children\nmen with knives are threatening people {loc}\na thief snatched my phone {loc}",
+        "id_informal": "bapakku dipukulin orang tak dikenal {loc}\nistriku dipukul mantannya, sekarang dia masih di depan rumah",
+        "jv_krama": "Wonten tiyang ngamuk mbeta bendho {loc}",
+        "madurese": "bada oreng atokaran ngebe clurit {loc}",
+        "id_formal": "Terjadi kekerasan dalam rumah tangga di rumah tetangga saya {loc}.",
+    },
+    "medical": {
+        "en": "{who} slipped in the bathroom and hit their head, there is blood\n{who} is having a stroke, face drooping\n{who} has a bad asthma attack",
+        "jv_krama": "{who} gerah, dadanipun sakit sanget, nyuwun ambulans\n{who} dhawah saking andha, sukunipun patah",
+        "id_informal": "{who} kepleset di kamar mandi, kepalanya bocor\n{who} muntah darah dari tadi",
+        "madurese": "{who} labu e kamar mandi, cethakna berdarah",
+        "jv_ngoko": "{who} tiba saka undhak-undhakan, sikile patah",
+    },
+    "non_emergency": {
+        "en": "what is the phone number of the fire department\nI want to thank the ambulance crew\nthe fire drill at our office is tomorrow, just letting you know",
+        "id_formal": "Mohon informasi nomor pengaduan PLN.\nSaya hanya ingin menanyakan status laporan saya kemarin.",
+        "id_informal": "tadi ularnya udah pergi sendiri kok pak, makasih\nnanya doang, damkar bisa bantu ambil cincin nyangkut nggak",
+        "jv_krama": "Kula namung nyuwun pirsa nomer telpon rumah sakit",
+        "madurese": "engkok pas terro tanya nomer ambulans",
+        "jv_ngoko": "aku mung takon, nomer pemadam piro",
+    },
+}
+for _cat, _by in _MORE.items():
+    for _lang, _lines in _by.items():
+        T[_cat][_lang] = T[_cat].get(_lang, "") + "\n" + _lines + "\n"
+
+# third batch: English and krama, the languages the first two batches served least
+_EN_KRAMA: dict[str, dict[str, str]] = {
+    "fire": {
+        "en": "help, our {bld} is burning {loc}\nI can see flames and smoke from the roof of a {bld} {loc}\nfire {loc}, the whole {bld} is burning, send the fire brigade\nthe market stalls {loc} are on fire",
+        "jv_krama": "Griya tangga kula kobong, latunipun sampun ageng\nWonten kebakaran peken {loc}, kios kathah ingkang kobong",
+    },
+    "traffic_accident": {
+        "en": "a motorbike crashed into a car {loc}, the rider is lying on the road\nthere was a bad accident {loc}, a truck hit two motorbikes\nmy son was hit by a car on his way to school {loc}\na minibus crashed {loc} and people are injured",
+        "jv_krama": "Wonten kecelakaan {loc}, motor kaliyan truk tabrakan\nPutra kula katabrak mobil {loc}, sukunipun tatu",
+    },
+    "disaster": {
+        "en": "our street {loc} is flooded and the water keeps rising\na tree came down on the power lines {loc}\nthe roof of a house {loc} collapsed in the storm\nthe river burst its banks {loc}",
+        "jv_krama": "Wonten banjir ageng {loc}, warga nyuwun dipun evakuasi\nAngin ageng ndadosaken wit tumbang {loc}",
+    },
+    "animal_disturbance": {
+        "en": "a big snake is in my kitchen {loc}\nbees have a nest in our roof and they are stinging people\na wild boar is running around the village {loc}\na rabid dog is loose {loc}",
+        "jv_krama": "Wonten tawon ageng ing griya kula, lare kula dipun sengat\nWonten segawon galak ngoyak lare {loc}",
+    },
+    "unrest": {
+        "en": "there is a fight {loc}, someone has a knife\nmy ex-husband is beating me, please send the police\na group of men robbed a shop {loc}\nsomeone is breaking into the house next door {loc}",
+        "jv_krama": "Wonten maling mlebet griya {loc}\nWonten tiyang gelut {loc}, satunggal tatu",
+    },
+    "medical": {
+        "en": "{who} fainted and is not waking up\n{who} is bleeding heavily after falling\n{who} has a very high fever and is shaking\n{who} took too many pills and is vomiting",
+        "jv_krama": "{who} sesak napas lan mboten saged ngendika\n{who} kejang, badanipun panas sanget",
+    },
+    "non_emergency": {
+        "en": "sorry, my phone called by itself\nI would like to ask how to get a new identity card\nthe rubbish by the road {loc} has not been picked up\ncan I get information about the vaccination schedule\nnobody is talking, just background noise on the line",
+        "jv_krama": "Ngapunten, kula namung badhe nyuwun informasi\nSampah {loc} dereng dipun pendhet sampun seminggu",
+    },
+}
+for _cat, _by in _EN_KRAMA.items():
+    for _lang, _lines in _by.items():
+        T[_cat][_lang] = T[_cat].get(_lang, "") + "\n" + _lines + "\n"
