@@ -206,6 +206,7 @@ _REGIONAL: dict[str, str] = {
     "buaya": "crocodile crocodiles",
     "bau": "smell smells ambune",
     "percikan": "sparks spark",
+    "rusak": "risak rusak broken damaged",
     "teriak": "berteriak teriakan jerit menjerit bengok scream screaming screams",
 }
 SYNONYMS: dict[str, str] = {}

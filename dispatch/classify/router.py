@@ -26,7 +26,7 @@ COMPLAINTS_PATH = DATA_DIR / "complaints.jsonl"
 ROUTER_PATH = DATA_DIR / "router.npz"
 PACK_OPDS = Path(__file__).parents[1] / "citypacks" / "kediri" / "opds.json"
 # below this calibrated confidence a complaint is "truly unclear": the coordinator decides
-ROUTE_MIN_CONFIDENCE = 0.45
+ROUTE_MIN_CONFIDENCE = 0.3
 
 
 @dataclass(frozen=True)
