@@ -206,6 +206,7 @@ _REGIONAL: dict[str, str] = {
     "buaya": "crocodile crocodiles",
     "bau": "smell smells ambune",
     "percikan": "sparks spark",
+    "dari": "saking soko seko teko from off",
     "rusak": "risak rusak broken damaged",
     "teriak": "berteriak teriakan jerit menjerit bengok scream screaming screams",
 }
@@ -324,12 +325,12 @@ _CUES: dict[str, tuple[str, float]] = {
     "sinyal": ("non_emergency", 2.0), "internet": ("non_emergency", 2.0),
     "wifi": ("non_emergency", 2.0), "izin": ("non_emergency", 1.5),
     "pajak": ("non_emergency", 2.0), "pbb": ("non_emergency", 2.0), "bpjs": ("non_emergency", 1.5),
-    "vaksin": ("non_emergency", 1.5), "terima kasih": ("non_emergency", 1.0),
-    "makasih": ("non_emergency", 1.0), "pangkas": ("non_emergency", 2.0),
+    "vaksin": ("non_emergency", 1.5), "terima kasih": ("non_emergency", 2.0),
+    "makasih": ("non_emergency", 2.0), "pangkas": ("non_emergency", 2.0),
     "dipangkas": ("non_emergency", 2.0), "ranting": ("non_emergency", 1.0),
     "berisik": ("non_emergency", 2.0), "bising": ("non_emergency", 2.0),
     "macet": ("non_emergency", 1.5), "jadwal": ("non_emergency", 1.5),
-    "bakar sampah": ("non_emergency", 2.5), "nomor": ("non_emergency", 1.0),
+    "bakar sampah": ("non_emergency", 2.5), "nomor": ("non_emergency", 2.0), "berapa nomor": ("non_emergency", 3.0),
     "mau tanya": ("non_emergency", 3.0), "cuma iseng": ("non_emergency", 3.0),
     "genangan": ("non_emergency", 1.5), "trotoar": ("non_emergency", 1.5),
     "kabel semrawut": ("non_emergency", 2.5),
@@ -340,7 +341,7 @@ _CUES: dict[str, tuple[str, float]] = {
     "traffic light": ("non_emergency", 2.0),
     "perbaiki": ("non_emergency", 2.0), "burning rubbish": ("non_emergency", 2.5),
     "burning leaves": ("non_emergency", 2.5), "bakar daun": ("non_emergency", 2.5),
-    "kencang angin": ("disaster", 3.0), "pohon": ("disaster", 1.0),
+    "kencang angin": ("disaster", 3.0), "angin besar": ("disaster", 3.0), "pohon": ("disaster", 1.0),
     "kekerasan": ("unrest", 3.0), "kekerasan dalam rumah tangga": ("unrest", 3.0),
     "ancam": ("unrest", 2.0), "percikan": ("fire", 1.5), "rawan": ("non_emergency", 2.0),
     "simulasi": ("non_emergency", 2.5), "takut nanti": ("non_emergency", 1.5),
@@ -380,7 +381,8 @@ _PERSON_WORDS = (
     "orang bapak ibu simbah mbah kakek nenek anak suami istri adik kakak tetangga pria "
         "wanita laki perempuan pak bu bude pakde mas mbak he she father mother pemuda warga "
     "lansia bayi ayah bapake ibuke tiyang garwa rayi putra lakek bine son daughter friend "
-    "grandmother grandfather husband wife child boy girl"
+    "grandmother grandfather husband wife child boy girl emak mak mama papa teman temen "
+    "pacar om tante"
 )
 PERSON: set[str] = {_sq(SYNONYMS.get(_sq(w), _sq(w))) for w in _PERSON_WORDS.split()}
 NEGATORS: set[str] = {"tidak", "bukan", "tanpa", "belum"}

@@ -134,8 +134,8 @@ def lexicon_vector(matches: Sequence[_Match]) -> np.ndarray:
             continue
         seen.add((m.phrase, m.negated))
         k = CATEGORIES.index(m.category) + (len(CATEGORIES) if m.negated else 0)
-        vec[k] += m.weight / 1.5
-    vec[:-1] = np.minimum(vec[:-1], 4.0)
+        vec[k] += m.weight / 1.0
+    vec[:-1] = np.minimum(vec[:-1], 6.0)
     vec[-1] = 0.0 if any(not m.negated for m in matches) else 1.0
     return vec
 
