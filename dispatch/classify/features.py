@@ -35,6 +35,7 @@ in on of to for from with and or is are was were be been am do does did have has
 not no please hi hello just now here there near behind front some any very so
 iki kuwi iku neng ning karo lan sing ana ono wis wes arep mau kula panjenengan niki
 wonten ingkang kaliyan sampun badhe nuwun sewu ngapunten engkok bada e se ben bik
+pakai pake pakek using ngagem nganggo
 """.split())
 
 
