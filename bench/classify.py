@@ -16,8 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dispatch.classify import CATEGORIES, classify, load_labelled
-from dispatch.classify import legacy
+from dispatch.classify import CATEGORIES, classify, legacy, load_labelled
 from dispatch.classify.router import ROUTE_MIN_CONFIDENCE, guess_opd, load_complaints, pack_opds
 from dispatch.domain import complaints as rules
 from dispatch.domain.calls import DEFAULT_UNSURE_BELOW

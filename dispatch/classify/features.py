@@ -24,19 +24,7 @@ NEG_SCOPE = 3
 _SUDDENLY_RE = re.compile(r"\btiba[\s-]*(?:tiba|2)\b", re.IGNORECASE)
 
 # words never shown to an operator as a reason, in any language the callers use
-STOPWORDS = frozenset("""
-saya aku sy aq gw gue kami kita kamu anda dia mereka ini itu tersebut yang yg di ke dari
-dan atau dengan dgn untuk buat pada oleh ada adalah akan sudah udah udh sdh telah lagi
-masih juga jg pak bu bapak ibu mas mbak min kak om tante dong deh sih ya yah nih tuh kok
-tolong tlg mohon minta segera cepat cepet cepetan sekarang skrg tadi barusan baru saja aja
-banget bgt sangat sekali sini situ sana mana apa kenapa gimana bagaimana kapan berapa
-the a an my our your his her their its me we you he she they it this that these those at
-in on of to for from with and or is are was were be been am do does did have has had
-not no please hi hello just now here there near behind front some any very so
-iki kuwi iku neng ning karo lan sing ana ono wis wes arep mau kula panjenengan niki
-wonten ingkang kaliyan sampun badhe nuwun sewu ngapunten engkok bada e se ben bik
-pakai pake pakek using ngagem nganggo
-""".split())
+STOPWORDS = frozenset(["saya", "aku", "sy", "aq", "gw", "gue", "kami", "kita", "kamu", "anda", "dia", "mereka", "ini", "itu", "tersebut", "yang", "yg", "di", "ke", "dari", "dan", "atau", "dengan", "dgn", "untuk", "buat", "pada", "oleh", "ada", "adalah", "akan", "sudah", "udah", "udh", "sdh", "telah", "lagi", "masih", "juga", "jg", "pak", "bu", "bapak", "ibu", "mas", "mbak", "min", "kak", "om", "tante", "dong", "deh", "sih", "ya", "yah", "nih", "tuh", "kok", "tolong", "tlg", "mohon", "minta", "segera", "cepat", "cepet", "cepetan", "sekarang", "skrg", "tadi", "barusan", "baru", "saja", "aja", "banget", "bgt", "sangat", "sekali", "sini", "situ", "sana", "mana", "apa", "kenapa", "gimana", "bagaimana", "kapan", "berapa", "the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "me", "we", "you", "he", "she", "they", "it", "this", "that", "these", "those", "at", "in", "on", "of", "to", "for", "from", "with", "and", "or", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had", "not", "no", "please", "hi", "hello", "just", "now", "here", "there", "near", "behind", "front", "some", "any", "very", "so", "iki", "kuwi", "iku", "neng", "ning", "karo", "lan", "sing", "ana", "ono", "wis", "wes", "arep", "mau", "kula", "panjenengan", "niki", "wonten", "ingkang", "kaliyan", "sampun", "badhe", "nuwun", "sewu", "ngapunten", "engkok", "bada", "e", "se", "ben", "bik", "pakai", "pake", "pakek", "using", "ngagem", "nganggo"])
 
 
 @dataclass

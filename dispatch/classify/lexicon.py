@@ -132,7 +132,7 @@ _VARIANTS: dict[str, str] = {
 # regional words (Javanese ngoko and krama, Madurese as spoken in East Java) and plain
 # English for the same things; merged after the table above, which wins on a clash
 _REGIONAL: dict[str, str] = {
-    "jatuh": "tiba tibo dhawah ceblok jeglong fell fall falls falling fallen tumbled",
+    "jatuh": "tiba tibo dhawah ceblok jeglong fell fall falls falling fallen tumbled kepleset kepeleset slipped slip",
     "darah": "rah rahipun getihen",
     "kepala": "sirah sirahe mustaka mustakanipun head",
     "air": "banyu banyune toya toyanipun aeng aengna water",
@@ -158,7 +158,7 @@ _REGIONAL: dict[str, str] = {
     "melahirkan": "nglairaken ngalahirragi",
     "jalan": "margi",
     "ular": "uler olar ollar",
-    "tabrak": "etabrak katabrak knocked",
+    "tabrak": "etabrak katabrak knocked hit",
     "kendaraan": "motorcyclist rider motorist cyclist sepedha montor",
     "biawak": "lizard",
     "asap": "asep kebule",
@@ -168,7 +168,6 @@ _REGIONAL: dict[str, str] = {
     "asma": "asthma",
     "terjebak": "stuck",
     "meluap": "overflowed overflowing overflow",
-    "jatuh": "kepleset kepeleset slipped slip tergelincir",
     "andha": "ladder tangga",
     "patah": "broken fractured sikile",
     "nomor": "number nomer",
@@ -197,7 +196,6 @@ _REGIONAL: dict[str, str] = {
     "parkir": "parking",
     "selokan": "drain",
     "sembako": "food aid",
-    "tabrak": "hit",
     "kencang": "kenceng strong",
     "angin": "wind winds",
     "kekerasan": "violence abuse abused kekerasane",

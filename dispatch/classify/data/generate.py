@@ -55,7 +55,7 @@ _EN_HINT = {"the", "is", "a", "my", "there", "and", "in", "at", "of", "near", "o
 
 
 def _sha(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _typo(rng: random.Random, text: str) -> str:
