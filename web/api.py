@@ -122,8 +122,10 @@ def close(incident_id: int) -> Any:
 @bp.post("/incidents/<int:incident_id>/escalate")
 @roles_required("operator")
 def escalate(incident_id: int) -> Any:
-    """Hand a non-emergency to the complaint flow."""
-    return jsonify(incidents.escalate_to_complaint(runtime(), incident_id, current_user.actor()))
+    """Hand a non-emergency to the complaint flow (body optional: `publish_consent`)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(incidents.escalate_to_complaint(runtime(), incident_id, current_user.actor(),
+                                                   data))
 
 
 @bp.post("/incidents/<int:incident_id>/claim")

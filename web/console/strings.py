@@ -126,6 +126,7 @@ def js_strings() -> dict[str, str]:
         "takeOver": _("Take over from {owner}?"),
         "outcomePlaceholder": _("Outcome (required to close)"),
         "escalate": _("Escalate to complaint"),
+        "escalateConsent": _("Caller agrees the ticket may be listed publicly (masked)"),
         "escalated": _("Complaint ticket {ticket}"),
         "save": _("Save"),
         "category": _("Category"),

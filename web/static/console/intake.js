@@ -135,8 +135,9 @@ async function suggest() {
   }
 }
 
-function resetForm() {
-  $('intake-form').reset();
+// What the form's own reset does not clear. Never calls form.reset(): that fires the
+// 'reset' event, whose handler comes here, and the form would be wiped on every tick.
+function clearIntake() {
   location_ = null;
   parsed = null;
   clearPick();
@@ -163,6 +164,8 @@ async function submit(ev) {
     lon: location_.lon,
     channel: $('channel').value,
     call_type: $('call_type').value,
+    // Only a non-emergency becomes a ticket; asked of the caller, off unless they agree.
+    publish_consent: $('publish_consent').checked,
   };
   const phone = $('caller_phone').value.trim();
   if (phone) body.caller_phone = phone;
@@ -179,7 +182,8 @@ async function submit(ev) {
     const inc = await post('/api/v1/incidents', body);
     msg.className = 'msg ok';
     msg.textContent = t('created', { id: inc.id });
-    resetForm();
+    $('intake-form').reset();
+    clearIntake();
     onCreated(inc);
   } catch (e) {
     msg.className = 'msg bad';
@@ -192,7 +196,7 @@ async function submit(ev) {
 export function initIntake(handlers) {
   onCreated = handlers.onCreated;
   $('intake-form').addEventListener('submit', submit);
-  $('intake-form').addEventListener('reset', () => setTimeout(resetForm, 0));
+  $('intake-form').addEventListener('reset', () => setTimeout(clearIntake, 0));
   $('intake-form').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $('intake-form').requestSubmit(); }
   });
