@@ -164,7 +164,7 @@ def classify_text() -> Any:
     text = request.args.get("text") if request.method == "GET" else body().get("text")
     if not isinstance(text, str):
         raise ValidationError("text must be a string", "text")
-    return jsonify(classify(text[:4000]).as_dict())
+    return jsonify(classify(text[:4000], unsure_below=runtime().call_rules.unsure_below).as_dict())
 
 
 @bp.get("/units")

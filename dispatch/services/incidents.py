@@ -218,7 +218,7 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
     assert description is not None
 
     now = rt.clock.now()
-    suggestion = classify(description)
+    suggestion = classify(description, unsure_below=rt.call_rules.unsure_below)
     category = category_override or suggestion.category
     emergency = category != "non_emergency"
     if priority_override is not None:

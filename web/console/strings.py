@@ -90,6 +90,7 @@ def js_strings() -> dict[str, str]:
         "suggestion": _("Suggestion"),
         "confidence": _("confidence"),
         "cues": _("Cues"),
+        "unsureChoose": _("Unsure — choose the category"),
         "auto": _("auto"),
         "created": _("Incident #{id} created"),
         "queueEmpty": _("No open incidents"),

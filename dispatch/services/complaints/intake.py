@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from ...classify.router import ROUTE_MIN_CONFIDENCE, guess_opd
 from ...db.models_complaints import Complaint
 from ...domain import complaints as rules
 from ...domain import privacy
@@ -91,7 +92,8 @@ def _build(session: Session, rt: Runtime, inp: _Input, channel: str,
            ) -> tuple[Complaint, rules.Routing]:
     ticket, year, seq = _next_ticket(session, rt, now)
     routing = rules.route(inp.description, rt.city.opds, inp.category,
-                          (settings(rt).get("category_keywords") or None))
+                          (settings(rt).get("category_keywords") or None), model=guess_opd,
+                          min_confidence=ROUTE_MIN_CONFIDENCE)
     if inp.lat is not None and inp.lon is not None and kecamatan is None:
         loc = rt.districts.locate(inp.lat, inp.lon)
         kecamatan, kelurahan = loc.kecamatan, loc.kelurahan
@@ -111,6 +113,7 @@ def _build(session: Session, rt: Runtime, inp: _Input, channel: str,
     session.add(c)
     session.flush()
     how = {"category": "kategori / category", "keyword": "kata kunci / keywords",
+           "model": "model klasifikasi / classifier model",
            "manual": "tidak cocok, ke koordinator / no match, to the coordinator"}[routing.method]
     _stamp(session, c, "status", actor, now, "Pengaduan diterima / Complaint received",
            public=True, status_to="received", channel=channel)

@@ -118,6 +118,16 @@ async function suggest() {
     ' ', el('span', { class: `prio p${s.priority}`, id: 'suggested-priority' }, `P${s.priority}`),
     ' ', el('span', { class: 'muted' }, `${t('confidence')} ${Math.round(s.confidence * 100)}%`),
   );
+  if (s.unsure) {
+    // The classifier is not sure: the operator picks, from its best guesses.
+    const pick = el('div', { class: 'unsure', id: 'suggested-unsure' }, el('strong', {}, `${t('unsureChoose')}: `));
+    for (const c of [s.category, ...(s.alternatives || []).map((a) => a.category)]) {
+      const b = el('button', { type: 'button', class: 'cue', dataset: { category: c } }, t('cat.' + c));
+      b.addEventListener('click', () => { $('category').value = c; });
+      pick.append(b, ' ');
+    }
+    box.append(pick);
+  }
   if (s.cues && s.cues.length) {
     const cues = el('div', { class: 'cues', id: 'suggested-cues' }, el('span', { class: 'muted' }, `${t('cues')}: `));
     for (const c of s.cues) cues.append(el('span', { class: 'cue' }, c));
