@@ -139,6 +139,9 @@ def js_strings() -> dict[str, str]:
         "channel": _("Channel"),
         "selectIncident": _("Select an incident in the queue"),
         "error": _("Error"),
+        "handoverCounts": _("{open} open · {mine} mine · {unowned} unowned · {pending} orders "
+                            "waiting · {alerts} alerts"),
+        "handedOver": _("{n} incident(s) handed to {to}"),
         "confirmClose": _("Close incident #{id}?"),
         "unit": _("Unit"),
         "stale": _("no signal"),
