@@ -53,6 +53,15 @@ def test_crew_answers_its_order_and_the_console_sees_each_step(browser: Any, liv
         expect(crew.locator("#o-category")).to_contain_text("Kecelakaan")
         expect(crew.locator("#order")).to_contain_text("081298765432")
         expect(crew.locator("#o-description")).to_contain_text("perempatan")
+        assert "null" not in crew.inner_text("#order")
+        # Every button says what it does, in Indonesian, and can be read (not white on white).
+        en_route = crew.locator("#statuses button[data-status=en_route]")
+        expect(en_route).to_have_text("dalam perjalanan")
+        for button in crew.locator("#statuses button, #share").all():
+            assert button.inner_text().strip()
+            color, background = button.evaluate(
+                "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+            assert color != background, (button.inner_text(), color)
 
         console.click(f"#queue .q-item[data-incident-id='{iid}']")
         crew.click("#accept")

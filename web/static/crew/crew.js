@@ -140,7 +140,7 @@ function renderOrder(order) {
       `${Number(order.lat).toFixed(5)}, ${Number(order.lon).toFixed(5)} — ${t('openMap')}`)
     : null;
   const hospital = order.hospital ? (order.hospital.name || order.hospital.id) : null;
-  box.append(
+  const parts = [
     el('h2', {}, `${t('order')} #${order.incident_id} `,
       el('span', { class: `prio p${order.priority}` }, `P${order.priority}`)),
     el('p', { class: 'category', id: 'o-category' }, t(`cat.${order.category}`)),
@@ -149,7 +149,8 @@ function renderOrder(order) {
     row(t('caller'), order.caller_phone ? el('a', { href: `tel:${order.caller_phone}` }, order.caller_phone) : null),
     row(t('hospital'), hospital),
     where,
-  );
+  ];
+  box.append(...parts.filter((p) => p !== null)); // append() would write "null" as text
   if (ANSWERABLE.includes(order.state)) {
     box.append(el('div', { class: 'answer' },
       el('button', { type: 'button', id: 'accept', class: 'primary wide',
