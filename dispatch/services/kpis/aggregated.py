@@ -176,7 +176,8 @@ def parse_sqlite_timestamps(text_value: str | None, n: int) -> np.ndarray:
     yoe = y - era * 400
     doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
     days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-    out = (days * 86400 + secs) + num(20, 6) / 1e6
+    # Whole microseconds, then one division: the same float as every other read gives.
+    out = ((days * 86400 + secs) * 1_000_000 + num(20, 6)) / 1e6
     out[null] = np.nan
     return out
 

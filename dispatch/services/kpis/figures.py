@@ -58,14 +58,16 @@ def _can_parallel(rt: Runtime) -> bool:
 
 
 def _read_on_own_connection(
-    rt: Runtime, cols: Sequence[_Col], source: Any, where: Sequence[ColumnElement[bool]]
+    rt: Runtime, cols: Sequence[_Col], source: Any, where: Sequence[ColumnElement[bool]],
+    rows_only: bool = False,
 ) -> dict[str, Any]:
     with rt.engine.connect() as conn:
-        return read_columns(conn, cols, source, where)
+        return read_columns(conn, cols, source, where, rows_only)
 
 
 def compute_kpis(
-    rt: Runtime, q: KpiQuery, conn: Connection | None = None, parallel: bool = False
+    rt: Runtime, q: KpiQuery, conn: Connection | None = None, parallel: bool = False,
+    rows_only: bool = False,
 ) -> dict[str, Any]:
     """Phases, breakdowns, trend and call types of the period (exercises left out unless asked).
 
@@ -73,7 +75,7 @@ def compute_kpis(
     """
     if conn is None:
         with rt.engine.connect() as c:
-            return compute_kpis(rt, q, c, parallel=_can_parallel(rt))
+            return compute_kpis(rt, q, c, parallel=_can_parallel(rt), rows_only=rows_only)
     tz = city_tz(rt)
     targets = kpi_targets(rt)
     margin = _amber_margin(rt)
@@ -84,12 +86,13 @@ def compute_kpis(
         # The orders scan runs on its own connection while this one reads the incidents:
         # both drivers release the GIL while the database works.
         orders_future = _pool().submit(_read_on_own_connection, rt, ORDER_COLUMNS, Order,
-                                       order_where)
+                                       order_where, rows_only)
     kec_names = tuple(dict.fromkeys(name for name, _, _ in rt.city.kecamatan()))
-    inc = read_columns(conn, incident_columns(kec_names), Incident, _incident_conditions(q))
+    inc = read_columns(conn, incident_columns(kec_names), Incident, _incident_conditions(q),
+                       rows_only)
     orders = (
         orders_future.result() if orders_future is not None
-        else read_columns(conn, ORDER_COLUMNS, Order, order_where)
+        else read_columns(conn, ORDER_COLUMNS, Order, order_where, rows_only)
     )
     usernames = {uid: name for uid, name in conn.execute(select(User.id, User.username))}
     unit_info = {

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, Text, cast, extract, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...db.models import Incident, Order
@@ -34,7 +36,7 @@ def _read_rows(
         if c.kind == "texts":
             exprs.extend(c.column)
         else:
-            exprs.append(_epoch(c.column, d) if c.kind == "ts" else c.column)
+            exprs.append(_epoch_expr(c.column, d) if c.kind == "ts" else c.column)
     rows = conn.execute(select(*exprs).select_from(source).where(*where)).all()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in exprs]
     out: dict[str, Any] = {"_n": len(rows)}
@@ -55,15 +57,19 @@ def _read_rows(
         if col.kind == "int":
             out[col.name] = np.array([-1 if v is None else v for v in values], dtype=np.int64)
         else:
-            out[col.name] = np.array(values, dtype=float)  # None becomes nan
+            out[col.name] = np.array([_epoch_seconds(v, d) for v in values], dtype=float)
     return out
 
 
 def read_columns(
-    conn: Connection, cols: Sequence[_Col], source: Any, where: Sequence[ColumnElement[bool]]
+    conn: Connection, cols: Sequence[_Col], source: Any, where: Sequence[ColumnElement[bool]],
+    rows_only: bool = False,
 ) -> dict[str, Any]:
-    """Columns of every matching row as numpy arrays (numbers, epoch seconds) or lists (text)."""
-    if conn.dialect.name in ("sqlite", "postgresql"):
+    """Columns of every matching row as numpy arrays (numbers, epoch seconds) or lists (text).
+
+    `rows_only` skips the aggregated read (to check that both reads give the same figures).
+    """
+    if not rows_only and conn.dialect.name in ("sqlite", "postgresql"):
         try:
             try:
                 return _read_aggregated(conn, cols, source, where)
@@ -76,11 +82,49 @@ def read_columns(
     return _read_rows(conn, cols, source, where)
 
 
-def _epoch(col: Any, dialect: str) -> ColumnElement[Any]:
-    """Epoch seconds of a naive-UTC timestamp column, computed by the database."""
-    if dialect == "sqlite":
-        return (func.julianday(col) - 2440587.5) * 86400.0
-    return func.date_part("epoch", col)
+# Timestamps on the row read: the stored value exactly (SQLite's text; PostgreSQL's numeric
+# epoch, which is exact and does not depend on DateStyle), made whole microseconds here, then
+# seconds by the one division every read uses (see `aggregated`), so one instant is one float
+# whichever read took it. Not julianday(): it keeps milliseconds and its result is a Julian
+# day in a double (about 40 microseconds apart at today's dates), so two times the same
+# whole seconds apart were not that far apart any more, and a duration exactly at its
+# target fell either side of it.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_JULIAN_DAY_1970 = 2440587.5
+
+
+def _epoch_expr(col: Any, dialect: str) -> ColumnElement[Any]:
+    """The stored timestamp, for `_epoch_seconds`."""
+    if dialect == "postgresql":
+        return cast(extract("epoch", col), Text)
+    return type_coerce(col, String)  # SQLite: the text as stored
+
+
+def _epoch_seconds(value: Any, dialect: str) -> float:
+    """Epoch seconds of one stored timestamp (nan for NULL or an unreadable value)."""
+    if value is None:
+        return math.nan
+    if isinstance(value, int | float):
+        if dialect == "sqlite":  # a number is a Julian day to SQLite's date functions
+            return round((float(value) - _JULIAN_DAY_1970) * 86400 * 1_000_000) / 1_000_000
+        return round(float(value) * 1_000_000) / 1_000_000
+    if isinstance(value, datetime):
+        when = value
+    elif dialect == "postgresql":
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return math.nan
+        if not number.is_finite():
+            return float(number)  # +/-infinity
+        return int((number * 1_000_000).to_integral_value(ROUND_HALF_EVEN)) / 1_000_000
+    else:
+        try:
+            when = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            return math.nan  # as julianday(): not a time
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return ((when - _EPOCH) // timedelta(microseconds=1)) / 1_000_000
 
 
 def _incident_conditions(q: KpiQuery) -> list[ColumnElement[bool]]:
