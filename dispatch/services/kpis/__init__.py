@@ -6,7 +6,8 @@ column concatenated into one string, no ORM objects, no per-row Python tuples; s
 board alongside both; then every figure is computed with numpy in ``dispatch.domain.kpis``,
 the seven phases side by side on the shared pool. Timestamps become epoch seconds without
 ``julianday``: parsed by numpy on SQLite, sent as binary microseconds by PostgreSQL
-(columns hold naive UTC).
+(columns hold naive UTC). The row read, taken when the data surprises the aggregated one,
+reads the stored timestamps exactly, so both reads give the same figures to the last digit.
 
 A package by responsibility: query (period, filters, targets), columns and aggregated and
 reader (the database reads), breakdowns and figures (the numbers), board (the live board,
