@@ -15,6 +15,7 @@ from ...domain.unit_states import BUSY_STATUSES
 from .breakdowns import _agency, _station_label
 from .figures import _can_parallel, _pool, compute_kpis
 from .query import KpiQuery, _local_midnight, city_tz
+from .waiting import executive_phases
 
 if TYPE_CHECKING:
     from ...runtime import Runtime
@@ -204,6 +205,7 @@ def dashboard(rt: Runtime, q: KpiQuery) -> dict[str, Any]:
             data = compute_kpis(rt, q, conn)
             data["board"] = live_board(rt, q.include_exercise, conn)
         data["complaints"] = complaint_stats(rt, q.start, q.end)
+        data["executive"] = executive_phases(rt, q, data["phases"])
         return data
     # The live board and the complaints are independent reads: run them alongside.
     board = _pool().submit(live_board, rt, q.include_exercise)
@@ -211,4 +213,5 @@ def dashboard(rt: Runtime, q: KpiQuery) -> dict[str, Any]:
     data = compute_kpis(rt, q)
     data["board"] = board.result()
     data["complaints"] = complaints.result()
+    data["executive"] = executive_phases(rt, q, data["phases"])
     return data

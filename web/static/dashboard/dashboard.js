@@ -376,10 +376,13 @@
   }
 
   function renderExecutive(data) {
-    var r = data.phases.response, p = data.phases.processing, b = data.board;
+    // Waiting incidents count: an undispatched P1 past its target is a miss already.
+    var ex = data.executive || {};
+    var r = ex.response || data.phases.response, p = ex.processing || data.phases.processing, b = data.board;
     tile("t-incidents", String(data.totals.incidents), "Diberangkatkan / Dispatched: " + data.totals.dispatched);
     tile("t-response", fmtSeconds(r.p90_s), "Target " + targetText(r), r.status);
-    tile("t-compliance", fmtPct(r.compliance), "n=" + r.count, r.status);
+    tile("t-compliance", fmtPct(r.compliance), "n=" + fmtNum(r.count) +
+      (r.waiting_overdue ? " · " + S("Menunggu lewat target / Waiting past target") + ": " + fmtNum(r.waiting_overdue) : ""), r.status);
     tile("t-processing", fmtSeconds(p.p90_s), "Target " + targetText(p), p.status);
     if (b) {
       tile("t-open", String(b.open_incidents.total), "P1: " + b.open_incidents.by_priority["1"]);
