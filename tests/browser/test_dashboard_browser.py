@@ -57,6 +57,12 @@ LOCAL_STAMP = re.compile(r"^\d{2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|D
                          r"\d{2}:\d{2}:\d{2} WIB$")
 
 
+CATEGORY_NAMES_ID = {"fire": "Kebakaran", "traffic_accident": "Kecelakaan lalu lintas",
+                     "medical": "Medis", "disaster": "Bencana"}
+CATEGORY_NAMES_EN = {"fire": "Fire", "traffic_accident": "Traffic accident",
+                     "medical": "Medical", "disaster": "Disaster"}
+
+
 def city_today(live: Live) -> str:
     """Today in the city on the live server's clock."""
     return citytime.local_date(live.rt.clock.now(), live.rt.city.tz).isoformat()
@@ -117,7 +123,13 @@ def test_dashboard_charts_and_live_updates(page: Any, live_nobroker: Live) -> No
                 {"description": "kebakaran gudang di pasar", "lat": -7.8150, "lon": 112.0140})
     wait_js(page, "() => document.getElementById('open-total').textContent === '1'")
     assert refreshes(page) > before
-    assert page.locator("#calltypes-table tbody tr").first.text_content().startswith("genuine1")
+    # The city's words, not codes: "asli" (genuine), the category's name, the status's.
+    assert page.locator("#calltypes-table tbody tr").first.text_content().startswith("asli1")
+    open_row = page.locator("#open-table tbody tr").first
+    category = open_row.get_attribute("data-category") or ""
+    assert category in CATEGORY_NAMES_ID, category
+    assert open_row.locator("td").nth(2).text_content() == CATEGORY_NAMES_ID[category]
+    assert open_row.locator("td").nth(4).text_content() == "terbuka"
 
     # Dispatch: the processing phase gets its first sample, with its status in words.
     unit = inc["recommendations"][0]["unit_id"]
@@ -126,7 +138,7 @@ def test_dashboard_charts_and_live_updates(page: Any, live_nobroker: Live) -> No
     wait_js(page, "() => document.querySelector("
                   "'#phases-table tr[data-phase=processing] td').textContent === '1'")
     status = row.locator("td.st").text_content() or ""
-    assert "Met" in status or "Missed" in status or "Near" in status
+    assert "Memenuhi" in status or "Hampir" in status, status
     assert not_reloaded(page)
     # Every phase column, compliance and status included, shows without scrolling sideways.
     assert page.evaluate("""() => {
@@ -143,6 +155,16 @@ def test_dashboard_charts_and_live_updates(page: Any, live_nobroker: Live) -> No
     assert "/dashboard/export/by_unit.csv" in href
     assert page.page_errors == []  # type: ignore[attr-defined]
 
+    # The English switch works here too (the page reloads in English).
+    page.click("#lang-form button[value=en]")
+    page.wait_for_selector("html[lang=en]")
+    wait_js(page, "() => Number(document.getElementById('dash').dataset.refreshes || 0) >= 1")
+    page.wait_for_selector("#open-table tbody tr[data-category]")
+    en_row = page.locator("#open-table tbody tr").first
+    assert en_row.locator("td").nth(2).text_content() == CATEGORY_NAMES_EN[category]
+    assert page.locator("#calltypes-table tbody tr").first.text_content().startswith("genuine1")
+    assert page.url.endswith("/dashboard"), page.url
+
 
 def test_executive_view_renders(page: Any, live_nobroker: Live) -> None:
     do_login(page, live_nobroker, "supervisor", next_path="/executive")
@@ -153,5 +175,17 @@ def test_executive_view_renders(page: Any, live_nobroker: Live) -> None:
     today = datetime.fromisoformat(city_today(live_nobroker)).date()
     assert page.input_value("#f-to") == today.isoformat()
     assert page.input_value("#f-from") == (today - timedelta(days=29)).isoformat()
-    assert "Tidak ada data / No data" in (page.locator("#t-response .t-sub").text_content() or "")
+    assert "Tidak ada data" in (page.locator("#t-response .t-sub").text_content() or "")
+    # Category names, not codes, and the complaints per OPD with their overdue counts.
+    option = page.locator("#f-category option[value=traffic_accident]")
+    assert option.text_content() == "Kecelakaan lalu lintas"
+    assert page.locator("#complaints-table thead th").nth(2).text_content() == "Terlambat / Overdue"
+    assert page.locator("#phases-table tr[data-phase=response] th").text_content() == "Waktu tanggap"
+    assert page.page_errors == []  # type: ignore[attr-defined]
+    page.click("#lang-form button[value=en]")
+    page.wait_for_selector("html[lang=en]")
+    assert page.url.endswith("/executive"), page.url
+    assert option.text_content() == "Traffic accident"
+    wait_js(page, "() => Number(document.getElementById('dash').dataset.refreshes || 0) >= 1")
+    assert page.locator("#phases-table tr[data-phase=response] th").text_content() == "Response"
     assert page.page_errors == []  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """Supervisor dashboard, executive view, CSV export and the KPI API (GET /api/v1/kpis).
 
 Every figure on the pages comes from ``GET /api/v1/kpis`` (the pages are empty shells
-filled by static/dashboard/dashboard.js); the CSV export serves the same data as tables.
+filled by the ES modules in static/dashboard/, main.js first); the CSV export serves the same data as tables.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dispatch.domain.kpis import PHASE_LABELS, PHASES, STATUS_LABELS
 from dispatch.services import kpis
 
 from ..auth import roles_required, runtime
+from .strings import js_strings
 
 bp = Blueprint("dashboard", __name__)
 
@@ -50,6 +51,7 @@ def _page(template: str, **context: Any) -> Response:
         status_labels=STATUS_LABELS,
         city_name=rt.city.name,
         has_console="console.index" in current_app.view_functions,
+        strings=js_strings(),
         **context,
     )
     resp = Response(html, mimetype="text/html")
