@@ -37,6 +37,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	scripts/check-js
 
 bench: install
 	$(VENV)/bin/siaga112 bench recommend --units 10000

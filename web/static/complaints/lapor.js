@@ -1,4 +1,5 @@
 // Pick the complaint location on a map; the form works without JavaScript too.
+/* global L */
 (function () {
   "use strict";
   function start() {

@@ -1,4 +1,5 @@
 // The public complaint map. Popups are built with textContent only: data never becomes HTML.
+/* global L */
 (function () {
   "use strict";
   function popup(props, trackBase) {

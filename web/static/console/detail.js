@@ -5,7 +5,6 @@ import { CONFIG, clear, el, fmtDistance, fmtDuration, fmtTime, t } from './dom.j
 import { linkToExisting } from './queue.js';
 
 const $ = (id) => document.getElementById(id);
-let state;
 let current = null; // the incident shown (full, with timeline)
 let currentId = null;
 let onChanged = () => {};
@@ -501,6 +500,5 @@ async function escalate() {
 }
 
 export function initDetail(st, handlers) {
-  state = st;
   onChanged = handlers.onChanged;
 }
