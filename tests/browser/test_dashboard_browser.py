@@ -181,6 +181,7 @@ def test_executive_view_renders(page: Any, live_nobroker: Live) -> None:
     assert option.text_content() == "Kecelakaan lalu lintas"
     assert page.locator("#complaints-table thead th").nth(2).text_content() == "Terlambat / Overdue"
     assert page.locator("#phases-table tr[data-phase=response] th").text_content() == "Waktu tanggap"
+    assert page.locator("#h-big").text_content() == "Angka utama"
     assert page.page_errors == []  # type: ignore[attr-defined]
     page.click("#lang-form button[value=en]")
     page.wait_for_selector("html[lang=en]")
@@ -188,4 +189,6 @@ def test_executive_view_renders(page: Any, live_nobroker: Live) -> None:
     assert option.text_content() == "Traffic accident"
     wait_js(page, "() => Number(document.getElementById('dash').dataset.refreshes || 0) >= 1")
     assert page.locator("#phases-table tr[data-phase=response] th").text_content() == "Response"
+    assert page.locator("#h-big").text_content() == "Key figures"
+    assert page.locator("#t-compliance .t-label").text_content() == "Response compliance"
     assert page.page_errors == []  # type: ignore[attr-defined]
