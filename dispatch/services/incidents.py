@@ -18,7 +18,7 @@ from geo.cells import cell_of, cells_around, covers_radius
 
 from ..classify import classify
 from ..db.models import Incident, Order, TimelineEntry, Unit
-from ..domain import calls
+from ..domain import calls, phones
 from ..domain.constants import CALL_TYPES, CATEGORIES, CHANNELS, PRIORITIES
 from ..domain.duplicates import DUPLICATE_CELL_DEG, OpenIncident, possible_duplicates
 from ..domain.events import (
@@ -974,11 +974,13 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
 
 
 def caller_history(rt: Runtime, phone: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Earlier incidents from the same number, with prank/ghost flags, newest first."""
+    """Earlier incidents from the same number (any spelling of it), with prank/ghost flags,
+    newest first."""
+    keys = {phone, phones.caller_key(phone) or phone}
     with rt.session() as s:
         rows = s.scalars(
             select(Incident)
-            .where(Incident.caller_phone == phone)
+            .where(Incident.caller_phone.in_(sorted(keys)))
             .order_by(Incident.created_at.desc())
             .limit(limit)
         ).all()

@@ -93,7 +93,7 @@ def test_a_112_call_about_a_street_light_becomes_a_dishub_ticket(
     full = client.get(f"/api/v1/complaints/{ticket['ticket']}", headers=h["operator"]).get_json()
     assert full["incident_id"] == inc["id"] and full["channel"] == "call"
     assert full["description"] == STREET_LIGHT and full["lat"] == DHOHO["lat"]
-    assert full["reporter"]["phone"] == "081234567890"
+    assert full["reporter"]["phone"] == "+6281234567890"  # stored in E.164
     assert full["kecamatan"] == "Kota"
     assert [(a, b) for a, b, _ in iter_events(full)] == [
         (None, "received"), ("received", "verified"), ("verified", "disposed")]
