@@ -10,7 +10,16 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import coverage, field, incidents, locations, shift, training, units
+from dispatch.services import (
+    coverage,
+    field,
+    incidents,
+    locations,
+    message_intake,
+    shift,
+    training,
+    units,
+)
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -146,6 +155,40 @@ def shift_handover() -> Any:
 def shift_hand_over() -> Any:
     """Hand one's open incidents (or `incident_ids`) to operator `to`."""
     return jsonify(shift.hand_over(runtime(), body(), current_user.actor()))
+
+
+@bp.get("/intake")
+@roles_required("operator")
+def list_intake() -> Any:
+    """Message reports (WhatsApp) waiting for an operator, oldest first (`?status=`)."""
+    status = request.args.get("status") or "pending"
+    return jsonify(message_intake.list_items(runtime(), status=None if status == "all"
+                                             else status))
+
+
+@bp.post("/intake/<int:item_id>/incident")
+@roles_required("operator")
+def intake_incident(item_id: int) -> Any:
+    """Turn an intake item into an incident (body optional: fields to override)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(message_intake.take_as_incident(runtime(), item_id, data,
+                                                   current_user.actor())), 201
+
+
+@bp.post("/intake/<int:item_id>/complaint")
+@roles_required("operator")
+def intake_complaint(item_id: int) -> Any:
+    """Turn an intake item into a complaint ticket (body optional: fields to override)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(message_intake.take_as_complaint(runtime(), item_id, data,
+                                                    current_user.actor())), 201
+
+
+@bp.post("/intake/<int:item_id>/dismiss")
+@roles_required("operator")
+def intake_dismiss(item_id: int) -> Any:
+    """Nothing to act on: take the item out of the queue."""
+    return jsonify(message_intake.dismiss(runtime(), item_id, current_user.actor()))
 
 
 @bp.get("/callers/<phone>/history")

@@ -25,11 +25,10 @@ def to_e164(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
     if text.startswith("00"):  # international prefix dialled from most countries
         text = "+" + text[2:]
     candidates = [text]
-    if not text.startswith("+"):
+    if not text.startswith(("+", "0")):
         # WhatsApp and many gateways give the country code without "+" (6281234567890);
-        # a leading 0 is always a national trunk prefix, so that one is read as national.
-        if not text.startswith("0"):
-            candidates.insert(0, "+" + text)
+        # a leading 0 is a national trunk prefix, so that one is read as national only.
+        candidates.insert(0, "+" + text)
     for candidate in candidates:
         try:
             number = phonenumbers.parse(candidate, region)
