@@ -59,3 +59,31 @@ def test_a_complaint_reporter_number_is_stored_in_e164(api: Any, runtime: Runtim
     with runtime.session() as s:
         row = s.scalar(select(Complaint).where(Complaint.ticket == body["complaint"]["ticket"]))
         assert row is not None and row.reporter_phone == "+6281234567890"
+
+
+def test_the_migration_puts_stored_numbers_in_e164(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from dispatch.db.engine import alembic_config, make_engine
+
+    engine = make_engine(database_url)
+    try:
+        cfg = alembic_config(engine)
+        command.upgrade(cfg, "i14_owner_version")
+        with engine.begin() as conn:
+            for phone in ("0812-3456-7890", "112"):
+                conn.execute(text(
+                    "INSERT INTO incidents (created_at, updated_at, status, description, lat,"
+                    " lon, channel, call_type, category, priority, emergency, confidence, cues,"
+                    " recommendations, exercise, outside_jurisdiction, caller_phone) VALUES"
+                    " ('2026-11-01 01:00:00', '2026-11-01 01:00:00', 'open', 'lama', -7.8167,"
+                    " 112.0136, 'call', 'genuine', 'fire', 1, true, 0.9, '[]', '[]', false,"
+                    " false, :phone)"), {"phone": phone})
+        command.upgrade(cfg, "heads")
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT caller_phone FROM incidents ORDER BY id")
+                                  ).scalars().all()
+        assert stored == ["+6281234567890", "112"]
+    finally:
+        engine.dispose()

@@ -361,6 +361,26 @@ def test_a_body_over_the_limit_is_413(client: FlaskClient, rt: Runtime) -> None:
     assert table_counts(rt) == (0, 0)
 
 
+def test_intake_dedupe_and_window_on_every_engine(database_url: str, clock: ManualClock,
+                                                  t0: int) -> None:
+    rt = bootstrap(Settings(database_url=database_url, secret_key="t",
+                            whatsapp_verify_token=VERIFY, whatsapp_app_secret=SECRET),
+                   clock=clock)
+    try:
+        client = create_app(runtime=rt, config={"TESTING": True}).test_client()
+        first = notification([text("wamid.Q1", t0, FIRE), location("wamid.Q2", t0 + 10)])
+        assert post(client, first).get_json()["accepted"] == 2
+        assert post(client, first).get_json()["duplicates"] == 2
+        post(client, notification([voice("wamid.Q3", t0 + 500)]))
+        with rt.session() as s:
+            items = s.scalars(select(IntakeItem).order_by(IntakeItem.id)).all()
+            assert [i.message_count for i in items] == [2, 1]
+            assert items[0].lat == -7.8166 and items[0].suggestion["category"] == "fire"
+            assert items[1].media[0]["kind"] == "voice" and items[1].text == ""
+    finally:
+        rt.stop()
+
+
 # ------------------------------------------------------------------ decisions and replies
 
 
