@@ -16,6 +16,7 @@ from dispatch.runtime import Runtime
 from . import api, auth, citytime, health, i18n, live, metrics, whatsapp
 from . import complaints as complaints_ui
 from . import console as console_ui
+from . import crew as crew_ui
 from . import dashboard as dashboard_ui
 from . import open311 as open311_ui
 from .console import content_security_policy
@@ -91,6 +92,7 @@ def create_app(
     complaints_ui.init_app(app)
     open311_ui.init_app(app)
     whatsapp.init_app(app)
+    crew_ui.init_app(app)
     live.init_live(app, rt)
     auth.init_auth(app, rt)
     metrics.init_metrics(app, rt)
@@ -126,4 +128,5 @@ def _landing_for(role: str) -> list[str]:
         "admin": ["console.index"],
         "agency": ["complaints.inbox"],
         "viewer": ["dashboard.executive", "dashboard.index"],
+        "unit": ["crew.index"],
     }.get(role, [])

@@ -9,6 +9,7 @@ import { focusIntake, initIntake, setLocation } from './intake.js';
 import {
   highlightIncident, initMap, legend, panTo, removeIncident, upsertIncident, upsertUnit,
 } from './map.js';
+import { initHandover, toggleHandover } from './handover.js';
 import { initQueue, renderQueue, step } from './queue.js';
 
 const state = { incidents: new Map(), units: new Map(), selectedId: null, connected: false };
@@ -146,6 +147,7 @@ function typing(target) {
 function onKey(e) {
   if (e.key === 'Escape') {
     if (!$('help').hidden) { toggleHelp(false); e.preventDefault(); return; }
+    if (!$('handover').hidden) { toggleHandover(false); e.preventDefault(); return; }
     if (typing(e.target)) e.target.blur();
     return;
   }
@@ -187,6 +189,7 @@ async function main() {
       select(inc.id);
     },
   });
+  initHandover();
   $('help-btn').addEventListener('click', () => toggleHelp());
   $('help-close').addEventListener('click', () => toggleHelp(false));
   document.addEventListener('keydown', onKey);
