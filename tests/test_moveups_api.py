@@ -209,3 +209,18 @@ def test_accepted_moveup_reaches_the_unit_as_a_move_up_order(
         if crew is not None:
             crew.disconnect()
         rt.stop()
+
+
+def test_live_board_lists_the_uncovered_areas(world: Any) -> None:
+    rt, client, heads = world
+    for u in rt.fleet.all():
+        if u.type == "ambulance":
+            rt.fleet.update(u.id, status="on_scene")
+    resp = client.get("/api/v1/kpis", headers=heads["supervisor"])
+    assert resp.status_code == 200, resp.get_json()
+    rows = resp.get_json()["board"]["uncovered_areas"]
+    amb = {r["area"]: r for r in rows if r["unit_type"] == "ambulance"}
+    assert set(amb) == {"Mojoroto", "Kota", "Pesantren"}
+    assert all(r["covered_share"] == 0 and r["uncovered_cells"] > 0 for r in amb.values())
+    csv = client.get("/dashboard/export/uncovered_areas.csv", headers=heads["supervisor"])
+    assert csv.status_code == 200 and "Pesantren" in csv.get_data(as_text=True)

@@ -42,7 +42,8 @@ from ..domain import citytime
 from ..domain import kpis as dk
 from ..domain.constants import CALL_TYPES, CATEGORIES, UNIT_TYPES
 from ..domain.unit_states import BUSY_STATUSES
-from .errors import ValidationError
+from . import coverage
+from .errors import Conflict, ValidationError
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -1064,6 +1065,14 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
         yield ids[i:i + size]
 
 
+def _uncovered_areas(rt: Runtime) -> list[dict[str, Any]] | None:
+    """Kecamatan × unit type with cells out of reach within the target; None without roads."""
+    try:
+        return coverage.coverage_now(rt)["uncovered"]
+    except Conflict:
+        return None
+
+
 def live_board(
     rt: Runtime, include_exercise: bool = False, conn: Connection | None = None
 ) -> dict[str, Any]:
@@ -1190,6 +1199,8 @@ def live_board(
         "units_by_type": by_type,
         "availability": availability,
         "coverage_gaps": gaps,
+        # On the road network: areas whose demand cells no available unit reaches in time.
+        "uncovered_areas": _uncovered_areas(rt),
         "status_timers": timers,
         "status_timer_thresholds_s": timers_cfg,
         "unacknowledged_orders": [
@@ -1275,7 +1286,7 @@ def table_names() -> list[str]:
         ["phases"]
         + [f"by_{k}" for k, _ in DIMENSIONS]
         + ["trend", "call_types", "open_incidents", "availability", "coverage_gaps",
-           "status_timers", "unacknowledged_orders", "call_types_today", "complaints"]
+           "uncovered_areas", "status_timers", "unacknowledged_orders", "call_types_today", "complaints"]
     )
 
 
@@ -1300,6 +1311,9 @@ def tables(data: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[Any]
         out["availability"] = (keys, [[r[k] for k in keys] for r in board["availability"]])
         keys = ["scope", "station", "station_name", "unit_type", "units"]
         out["coverage_gaps"] = (keys, [[r[k] for k in keys] for r in board["coverage_gaps"]])
+        keys = ["area", "unit_type", "uncovered_cells", "covered_share"]
+        out["uncovered_areas"] = (keys, [[r[k] for k in keys]
+                                         for r in board.get("uncovered_areas") or []])
         keys = ["unit_id", "name", "unit_type", "station", "status", "incident_id", "since",
                 "elapsed_s", "threshold_s", "overdue"]
         out["status_timers"] = (keys, [[r[k] for k in keys] for r in board["status_timers"]])
