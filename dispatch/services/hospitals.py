@@ -8,6 +8,9 @@ admin, or a hospital's system with an API key) in `hospital_status`.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,11 +37,27 @@ TRANSPORT_UNIT_TYPE = "ambulance"
 MAX_BEDS = 10_000
 
 
+# Intake reads the ED states on every medical call: a few seconds' copy per runtime saves a
+# query each time; this process's own updates clear it at once, another's show within TTL.
+STATUS_TTL_S = 5.0
+_status_cache: weakref.WeakKeyDictionary[Any, tuple[float, dict[str, HospitalStatus]]] = (
+    weakref.WeakKeyDictionary())
+_cache_lock = threading.Lock()
+
+
 def status_map(rt: Runtime) -> dict[str, HospitalStatus]:
-    """The last reported ED state of every hospital that has one."""
+    """The last reported ED state of every hospital that has one (cached for STATUS_TTL_S)."""
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _status_cache.get(rt)
+    if hit is not None and now - hit[0] < STATUS_TTL_S:
+        return hit[1]
     with rt.session() as s:
-        return {r.hospital_id: HospitalStatus(r.ed_open, r.beds_free)
-                for r in s.scalars(select(HospitalStatusRow))}
+        states = {r.hospital_id: HospitalStatus(r.ed_open, r.beds_free)
+                  for r in s.scalars(select(HospitalStatusRow))}
+    with _cache_lock:
+        _status_cache[rt] = (now, states)
+    return states
 
 
 def propose_hospital(rt: Runtime, category: str, description: str, lat: float, lon: float,
@@ -127,4 +146,7 @@ def set_status(rt: Runtime, hospital_id: str, data: Any, actor: Actor) -> dict[s
         row.updated_at = now
         row.updated_by = actor.id
         s.flush()
-        return {"id": hospital_id, "status": _status_dict(row)}
+        out = {"id": hospital_id, "status": _status_dict(row)}
+    with _cache_lock:
+        _status_cache.pop(rt, None)
+    return out
