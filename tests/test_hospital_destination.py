@@ -126,6 +126,13 @@ def test_hospital_status_refuses_bad_input_and_other_roles(world: Any) -> None:
         resp = client.put(url, json=bad, headers=heads["admin"])
         assert resp.status_code == 422, (bad, resp.get_json())
         assert resp.get_json()["error"]["message"]
+    # Text that cannot be stored (NUL on PostgreSQL) is refused before it reaches the row.
+    resp = client.put(url, json={"note": "penuh\u0000"}, headers=heads["admin"])
+    assert resp.status_code == 400 and resp.get_json()["error"]["message"]
+    deep = "[" * 5000 + "]" * 5000
+    assert client.post("/api/v1/coverage/moveups/accept", data=deep,
+                       headers={**heads["supervisor"], "Content-Type": "application/json"}
+                       ).status_code == 400
     assert client.put(url, data="[", headers={**heads["admin"],
                                               "Content-Type": "application/json"}
                       ).status_code == 400
