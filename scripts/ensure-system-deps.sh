@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install the system packages Siaga112 needs when they are missing:
-# mosquitto (tests start their own broker), redis-server (and their own Redis), openssl, chromium (browser tests), node/npm (front-end assets).
+# mosquitto (tests start their own broker), redis-server (and their own Redis), nginx (the
+# deployment tier test runs deploy/nginx/siaga112.conf), openssl, chromium (browser tests),
+# node/npm (front-end assets).
 set -euo pipefail
 
 need=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)  # deployment tier test
 command -v openssl >/dev/null 2>&1 || need+=(openssl)  # test certificates for the TLS listener
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # tests start their own Redis
 if [ "${SIAGA_SKIP_BROWSER:-0}" != "1" ]; then

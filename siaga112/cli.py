@@ -372,6 +372,24 @@ def cmd_users(args: argparse.Namespace) -> int:
     return _accounts_call(run)
 
 
+def cmd_units_credentials(args: argparse.Namespace) -> int:
+    """Create or renew the crew app login of units; the passwords are printed once."""
+    from dispatch.services import accounts
+
+    def run(rt: Any) -> int:
+        made = [accounts.unit_credentials(rt, unit_id) for unit_id in args.units]
+        if args.json:
+            print(json.dumps([{"unit": c.username, "username": c.username,
+                               "password": c.password, "created": c.created} for c in made]))
+            return 0
+        for c in made:
+            word = "created" if c.created else "renewed (old password and sessions ended)"
+            print(f"{c.username}: login {c.username} / {c.password}  [{word}] at /crew")
+        return 0
+
+    return _accounts_call(run)
+
+
 def cmd_users_active(args: argparse.Namespace) -> int:
     """Disable a user (sessions end, tokens refused) or enable it (lifts a lockout too)."""
     from dispatch.services import accounts
@@ -561,6 +579,14 @@ def build_parser() -> argparse.ArgumentParser:
     tr = tsub.add_parser("revoke", help="revoke a token by id or prefix")
     tr.add_argument("ref", metavar="ID|PREFIX")
     tr.set_defaults(func=cmd_tokens_revoke)
+
+    un = sub.add_parser("units", help="field units")
+    unsub = un.add_subparsers(dest="units_command", required=True)
+    ucr = unsub.add_parser("credentials", help="create or renew the crew app login of units "
+                           "(role unit, user name = unit id; the password is printed once)")
+    ucr.add_argument("units", nargs="+", metavar="UNIT")
+    ucr.add_argument("--json", action="store_true", help="one JSON list instead of lines")
+    ucr.set_defaults(func=cmd_units_credentials)
 
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True)

@@ -16,6 +16,7 @@ from dispatch.runtime import Runtime
 from . import api, auth, citytime, health, i18n, live, metrics
 from . import complaints as complaints_ui
 from . import console as console_ui
+from . import crew as crew_ui
 from . import dashboard as dashboard_ui
 from . import open311 as open311_ui
 from .console import content_security_policy
@@ -90,6 +91,7 @@ def create_app(
     app.register_blueprint(dashboard_ui.bp)
     complaints_ui.init_app(app)
     open311_ui.init_app(app)
+    crew_ui.init_app(app)
     live.init_live(app, rt)
     auth.init_auth(app, rt)
     metrics.init_metrics(app, rt)
@@ -125,4 +127,5 @@ def _landing_for(role: str) -> list[str]:
         "admin": ["console.index"],
         "agency": ["complaints.inbox"],
         "viewer": ["dashboard.executive", "dashboard.index"],
+        "unit": ["crew.index"],
     }.get(role, [])

@@ -132,8 +132,10 @@ def close(incident_id: int) -> Any:
 @bp.post("/incidents/<int:incident_id>/escalate")
 @roles_required("operator")
 def escalate(incident_id: int) -> Any:
-    """Hand a non-emergency to the complaint flow."""
-    return jsonify(incidents.escalate_to_complaint(runtime(), incident_id, current_user.actor()))
+    """Hand a non-emergency to the complaint flow (body optional: `publish_consent`)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(incidents.escalate_to_complaint(runtime(), incident_id, current_user.actor(),
+                                                   data))
 
 
 @bp.post("/incidents/<int:incident_id>/claim")
@@ -172,7 +174,7 @@ def classify_text() -> Any:
     text = request.args.get("text") if request.method == "GET" else body().get("text")
     if not isinstance(text, str):
         raise ValidationError("text must be a string", "text")
-    return jsonify(classify(text[:4000]).as_dict())
+    return jsonify(classify(text[:4000], unsure_below=runtime().call_rules.unsure_below).as_dict())
 
 
 @bp.get("/units")

@@ -53,6 +53,8 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     "agency": frozenset({"agency", "admin"}),
     # Routes that only show figures (dashboards, executive view, live board, CSV exports).
     "viewer": frozenset({"viewer", "supervisor", "admin"}),
+    # The crew app of one unit; nobody else acts as a unit over HTTP.
+    "unit": frozenset({"unit"}),
 }
 # A viewer changes nothing: any other method is refused before a view runs.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -96,6 +98,24 @@ def init_auth(app: Flask, rt: Runtime) -> None:
     app.extensions["session_guard"] = guard
     # First of all before-request hooks: refused as read-only, before CSRF or a form runs.
     app.before_request_funcs.setdefault(None, []).insert(0, _read_only_for_viewers)
+    app.before_request_funcs[None].insert(0, _crew_app_only_for_units)
+
+
+# What a unit's account may reach: its crew page and API, logging in and out, the language.
+_UNIT_ENDPOINTS = frozenset({"auth.login", "auth.logout", "home", "static", "i18n.set_language"})
+
+
+def _crew_app_only_for_units() -> Any:
+    """403 for a `unit` account anywhere but the crew app, whatever a route's own rule says."""
+    if not (current_user.is_authenticated and current_user.role == "unit"):
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint in _UNIT_ENDPOINTS or endpoint.startswith(("crew.", "crew_api.")):
+        return None
+    message = "akun unit hanya untuk aplikasi kru / a unit account is for the crew app only"
+    if wants_json() or request.path.startswith("/api/"):
+        return json_error(403, "forbidden", message)
+    abort(403)
 
 
 def _read_only_for_viewers() -> Any:

@@ -206,7 +206,8 @@ def init_live(app: Flask, rt: Runtime) -> None:
 
 
 def _staff() -> bool:
-    return bool(current_user.is_authenticated) and current_user.role != "agency"
+    # Agencies see their complaints only; a unit's crew sees its own order, not the room.
+    return bool(current_user.is_authenticated) and current_user.role not in ("agency", "unit")
 
 
 @socketio.on("connect")

@@ -19,8 +19,10 @@ def _sq(word: str) -> str:
 
 # canonical word -> spelling variants, slang, Javanese and English equivalents
 _VARIANTS: dict[str, str] = {
-    "tidak": "tdk tak gak ga gk nggak ngga nga enggak engga ndak nda ora gag ngak no not dont didnt cant cannot",
-    "bukan": "bkn dudu",
+    "tidak": "tdk tak gak ga gk nggak ngga nga enggak engga ndak nda ora gag ngak no not dont didnt cant cannot mboten",
+    "bukan": "bkn dudu sanes",
+    "pukul": "mukul mukulin memukul dipukul pukulin nampar tampar ditampar gebuk nggebuki ngantemi ngantem antem mokol",
+    "hilang": "ilang ilangan kehilangan elang lost missing",
     "tanpa": "without",
     "belum": "blm durung urung",
     "bisa": "bs iso isa can could",
@@ -44,13 +46,13 @@ _VARIANTS: dict[str, str] = {
     "tabrak": "tabrakan nabrak menabrak ditabrak ketabrak tertabrak nubruk ketubruk ditubruk nabrakan collision collided",
     "serempet": "keserempet diserempet nyerempet srempet kesrempet",
     "terguling": "terbalik ngguling kebalik overturned",
-    "tergelincir": "slip kepleset",
+    "tergelincir": "skid skidded",
     "kendaraan": "motor mobil truk truck bus angkot sepeda pemotor pengendara pikap pickup car cars motorbike motorcycle vehicle spm",
     "banjir": "kebanjiran banjer flood flooded flooding floods",
     "longsor": "lonsor landslide landslip",
     "beliung": "lesus tornado whirlwind",
     "badai": "storm",
-    "tumbang": "tumbag fell fallen toppled uprooted",
+    "tumbang": "tumbag toppled uprooted",
     "pohon": "wit tree trees",
     "gempa": "lindu earthquake quake",
     "ambruk": "roboh rubuh runtuh ambrol collapsed collapse",
@@ -127,9 +129,92 @@ _VARIANTS: dict[str, str] = {
     "serang": "attack attacked attacking",
 }
 
+# regional words (Javanese ngoko and krama, Madurese as spoken in East Java) and plain
+# English for the same things; merged after the table above, which wins on a clash
+_REGIONAL: dict[str, str] = {
+    "jatuh": "tiba tibo dhawah ceblok jeglong fell fall falls falling fallen tumbled kepleset kepeleset slipped slip",
+    "darah": "rah rahipun getihen",
+    "kepala": "sirah sirahe mustaka mustakanipun head",
+    "air": "banyu banyune toya toyanipun aeng aengna water",
+    "rumah": "griya bengko",
+    "api": "latu apoy apoyna genine",
+    "anjing": "segawon pate",
+    "orang": "tiyang oreng wonge",
+    "anak": "lare putra putrane",
+    "istri": "garwa bine bojo wife",
+    "suami": "lakek husband",
+    "maling": "ekamalengan kamalengan maleng malingan malinge burgled",
+    "pukul": "beating beat beats punched punching slapped",
+    "curi": "stole",
+    "sakit": "gerah sakek",
+    "pingsan": "pengsan collapsed",
+    "gigit": "ngekke nyakot",
+    "pohon": "kajuh",
+    "kayu": "kajeng kaju wood stick",
+    "besar": "raje ageng gedhe big huge",
+    "mati": "mate pejah",
+    "kebakaran": "kabakaran",
+    "tergelincir": "nyungsep nyemplung",
+    "melahirkan": "nglairaken ngalahirragi",
+    "jalan": "margi",
+    "ular": "uler olar ollar",
+    "tabrak": "etabrak katabrak knocked hit",
+    "kendaraan": "motorcyclist rider motorist cyclist sepedha montor",
+    "biawak": "lizard",
+    "asap": "asep kebule",
+    "tetangga": "tonggo tanggaku neighbour neighbor",
+    "tenggelam": "kecemplung kecebur",
+    "overdosis": "overdosing",
+    "asma": "asthma",
+    "terjebak": "stuck",
+    "meluap": "overflowed overflowing overflow",
+    "andha": "ladder tangga",
+    "patah": "broken fractured sikile",
+    "nomor": "number nomer",
+    "makasih": "thank thanks",
+    "simulasi": "latihan drill",
+    "tanya": "pirsa taya",
+    "hilang": "ketinggalan",
+    "rawan": "prone",
+    "perbaiki": "diperbaiki memperbaiki dibenerin benerin didandani dandani ditambal tambal fix fixed repair repaired dibetulkan",
+    "jembatan": "bridge",
+    "trotoar": "pavement sidewalk",
+    "taman": "park",
+    "keran": "kran tap faucet",
+    "pipa": "pipe",
+    "bocor": "leaking leak leaks",
+    "pengemis": "beggar beggars",
+    "gelandangan": "homeless",
+    "pkl": "vendors vendor",
+    "baliho": "billboard billboards",
+    "spanduk": "banner banners",
+    "izin": "permit",
+    "puskesmas": "clinic",
+    "obat": "medicine",
+    "fogging": "fog",
+    "imunisasi": "immunisation immunization vaccinated vaccination",
+    "parkir": "parking",
+    "selokan": "drain",
+    "sembako": "food aid",
+    "kencang": "kenceng strong",
+    "angin": "wind winds",
+    "kekerasan": "violence abuse abused kekerasane",
+    "ancam": "mengancam diancam ngancam threatening threatened threaten threat",
+    "sajam": "knives machete machetes",
+    "buaya": "crocodile crocodiles",
+    "bau": "smell smells ambune",
+    "percikan": "sparks spark",
+    "dari": "saking soko seko teko from off",
+    "rusak": "risak rusak broken damaged",
+    "teriak": "berteriak teriakan jerit menjerit bengok scream screaming screams",
+}
 SYNONYMS: dict[str, str] = {}
 for _canon, _words in _VARIANTS.items():
     SYNONYMS[_sq(_canon)] = _sq(_canon)
+    for _w in _words.split():
+        SYNONYMS.setdefault(_sq(_w), _sq(_canon))
+for _canon, _words in _REGIONAL.items():
+    SYNONYMS.setdefault(_sq(_canon), _sq(_canon))
     for _w in _words.split():
         SYNONYMS.setdefault(_sq(_w), _sq(_canon))
 
@@ -143,6 +228,8 @@ _CUES: dict[str, tuple[str, float]] = {
     "tabung gas": ("fire", 1.5), "kompor": ("fire", 1.0), "lahan": ("fire", 0.5),
     # traffic
     "kecelakaan": ("traffic_accident", 3.0), "laka": ("traffic_accident", 3.0),
+    "hit and run": ("traffic_accident", 3.0),
+    "run over": ("traffic_accident", 3.0), "fell off": ("traffic_accident", 2.0), "kendaraan tergelincir": ("traffic_accident", 2.5),
     "laka lantas": ("traffic_accident", 3.0), "laka tunggal": ("traffic_accident", 3.0),
     "tabrak": ("traffic_accident", 3.0), "tabrak lari": ("traffic_accident", 3.0),
     "serempet": ("traffic_accident", 2.5), "terguling": ("traffic_accident", 2.0),
@@ -156,7 +243,8 @@ _CUES: dict[str, tuple[str, float]] = {
     "angin ribut": ("disaster", 3.0), "badai": ("disaster", 3.0), "tumbang": ("disaster", 2.5),
     "pohon tumbang": ("disaster", 3.0), "pohon ambruk": ("disaster", 3.0),
     "pohon jatuh": ("disaster", 3.0), "pohon fell": ("disaster", 3.0),
-    "gempa": ("disaster", 3.0), "ambles": ("disaster", 2.0), "ambruk": ("disaster", 2.0),
+    "gempa": ("disaster", 3.0), "air bah": ("disaster", 3.0),
+    "air naik": ("disaster", 2.5), "terbawa arus": ("disaster", 2.5), "tree down": ("disaster", 3.0), "ambles": ("disaster", 2.0), "ambruk": ("disaster", 2.0),
     "erupsi": ("disaster", 3.0), "hujan abu": ("disaster", 3.0), "kelud": ("disaster", 1.0),
     "hanyut": ("disaster", 2.0), "tertimbun": ("disaster", 2.5), "bencana": ("disaster", 2.0),
     "tanggul jebol": ("disaster", 3.0), "jebol": ("disaster", 1.5), "meluap": ("disaster", 2.5),
@@ -186,7 +274,7 @@ _CUES: dict[str, tuple[str, float]] = {
     "dipalak": ("unrest", 2.0), "mencurigakan": ("unrest", 1.5), "bunuh": ("unrest", 2.5),
     "balap liar": ("unrest", 2.5), "perang sarung": ("unrest", 3.0), "ngamuk": ("unrest", 1.5),
     "mengamuk": ("unrest", 1.5), "polisi": ("unrest", 1.0), "pelecehan": ("unrest", 2.5),
-    "bom": ("unrest", 2.0), "teror": ("unrest", 2.0), "pukul": ("unrest", 1.5),
+    "bom": ("unrest", 2.0), "teror": ("unrest", 2.0), "pukul": ("unrest", 2.5), "suami pukul": ("unrest", 3.0),
     # medical
     "pingsan": ("medical", 3.0), "tidak sadar": ("medical", 3.0),
     "tidak sadarkan diri": ("medical", 3.0), "sesak": ("medical", 3.0),
@@ -198,9 +286,10 @@ _CUES: dict[str, tuple[str, float]] = {
     "stroke": ("medical", 3.0), "overdosis": ("medical", 3.0), "tenggelam": ("medical", 3.0),
     "darah": ("medical", 1.5), "luka": ("medical", 1.0), "sakit": ("medical", 1.5),
     "demam": ("medical", 2.0), "muntah": ("medical", 2.0), "diare": ("medical", 1.5),
-    "patah tulang": ("medical", 2.5), "ambulans": ("medical", 2.5), "meninggal": ("medical", 1.5),
+    "patah tulang": ("medical", 2.5), "patah": ("medical", 2.0),
+    "kepala bocor": ("medical", 2.5), "ambulans": ("medical", 2.5), "meninggal": ("medical", 1.5),
     "bunuh diri": ("medical", 3.0), "gantung diri": ("medical", 3.0), "suicide": ("medical", 3.0),
-    "kesetrum": ("medical", 3.0), "tersedak": ("medical", 3.0), "lemas": ("medical", 2.0),
+    "kesetrum": ("medical", 3.0), "sengat listrik": ("medical", 3.0), "tersedak": ("medical", 3.0), "lemas": ("medical", 2.0),
     "pusing": ("medical", 1.0), "asma": ("medical", 2.5), "alergi": ("medical", 2.0),
     "gula darah": ("medical", 2.5), "sekarat": ("medical", 3.0), "psc": ("medical", 2.0),
     "odgj": ("medical", 1.5), "gangguan jiwa": ("medical", 1.5), "jatuh": ("medical", 1.0),
@@ -234,15 +323,27 @@ _CUES: dict[str, tuple[str, float]] = {
     "sinyal": ("non_emergency", 2.0), "internet": ("non_emergency", 2.0),
     "wifi": ("non_emergency", 2.0), "izin": ("non_emergency", 1.5),
     "pajak": ("non_emergency", 2.0), "pbb": ("non_emergency", 2.0), "bpjs": ("non_emergency", 1.5),
-    "vaksin": ("non_emergency", 1.5), "terima kasih": ("non_emergency", 1.0),
-    "makasih": ("non_emergency", 1.0), "pangkas": ("non_emergency", 2.0),
+    "vaksin": ("non_emergency", 1.5), "terima kasih": ("non_emergency", 2.0),
+    "makasih": ("non_emergency", 2.0), "pangkas": ("non_emergency", 2.0),
     "dipangkas": ("non_emergency", 2.0), "ranting": ("non_emergency", 1.0),
     "berisik": ("non_emergency", 2.0), "bising": ("non_emergency", 2.0),
     "macet": ("non_emergency", 1.5), "jadwal": ("non_emergency", 1.5),
-    "bakar sampah": ("non_emergency", 2.5), "nomor": ("non_emergency", 1.0),
+    "bakar sampah": ("non_emergency", 2.5), "nomor": ("non_emergency", 2.0), "berapa nomor": ("non_emergency", 3.0),
     "mau tanya": ("non_emergency", 3.0), "cuma iseng": ("non_emergency", 3.0),
     "genangan": ("non_emergency", 1.5), "trotoar": ("non_emergency", 1.5),
-    "kabel semrawut": ("non_emergency", 2.5), "lapor": ("non_emergency", 0.5),
+    "kabel semrawut": ("non_emergency", 2.5),
+    "panggilan kosong": ("non_emergency", 3.0), "tidak ada suara": ("non_emergency", 3.0),
+    "silent call": ("non_emergency", 3.0), "wrong number": ("non_emergency", 3.0),
+    "salah pencet": ("non_emergency", 3.0), "salah tekan": ("non_emergency", 3.0),
+    "hilang": ("non_emergency", 1.0), "bangjo": ("non_emergency", 2.0),
+    "traffic light": ("non_emergency", 2.0),
+    "perbaiki": ("non_emergency", 2.0), "burning rubbish": ("non_emergency", 2.5),
+    "burning leaves": ("non_emergency", 2.5), "bakar daun": ("non_emergency", 2.5),
+    "kencang angin": ("disaster", 3.0), "angin besar": ("disaster", 3.0), "pohon": ("disaster", 1.0),
+    "kekerasan": ("unrest", 3.0), "kekerasan dalam rumah tangga": ("unrest", 3.0),
+    "ancam": ("unrest", 2.0), "percikan": ("fire", 1.5), "rawan": ("non_emergency", 2.0),
+    "simulasi": ("non_emergency", 2.5), "takut nanti": ("non_emergency", 1.5),
+    "nomor telepon": ("non_emergency", 2.5), "pohon miring": ("non_emergency", 1.5), "lapor": ("non_emergency", 0.5),
 }
 
 CUES: dict[tuple[str, ...], tuple[str, float]] = {
@@ -277,7 +378,9 @@ MILD: set[tuple[str, ...]] = {
 _PERSON_WORDS = (
     "orang bapak ibu simbah mbah kakek nenek anak suami istri adik kakak tetangga pria "
         "wanita laki perempuan pak bu bude pakde mas mbak he she father mother pemuda warga "
-    "lansia bayi ayah bapake ibuke"
+    "lansia bayi ayah bapake ibuke tiyang garwa rayi putra lakek bine son daughter friend "
+    "grandmother grandfather husband wife child boy girl emak mak mama papa teman temen "
+    "pacar om tante"
 )
 PERSON: set[str] = {_sq(SYNONYMS.get(_sq(w), _sq(w))) for w in _PERSON_WORDS.split()}
 NEGATORS: set[str] = {"tidak", "bukan", "tanpa", "belum"}

@@ -1,4 +1,4 @@
-"""Indexes for the dashboard's figures (dispatch/services/kpis.py) on the core tables.
+"""Indexes for the dashboard's figures (dispatch/services/kpis/) on the core tables.
 
 Covering indexes: the dashboard reads every column it needs for a period straight from
 the index, in time order, instead of looking up 100,000 table rows one by one (SQLite).

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from . import privacy
 from .events import Event
@@ -227,7 +227,7 @@ class Routing:
 
     opd_code: str
     category: str
-    method: str  # category, keyword, manual
+    method: str  # category, model, keyword, manual
     matched: tuple[str, ...] = ()
 
     @property
@@ -254,13 +254,26 @@ def _has(phrase: str, norm_text: str) -> bool:
     return _needle(phrase) in norm_text
 
 
+class OpdModel(Protocol):
+    """A trained router: the likeliest OPD code, its confidence and the words behind it."""
+
+    def __call__(self, text: str, opds: Sequence[OpdLike]) -> Any: ...
+
+
 def route(
     text: str,
     opds: Sequence[OpdLike],
     category: str | None = None,
     hints: Mapping[str, Sequence[str]] | None = None,
+    model: OpdModel | None = None,
+    min_confidence: float = 0.45,
 ) -> Routing:
-    """The OPD and category for a complaint: by explicit category, else by keywords, else the coordinator."""
+    """The OPD and category: explicit category, else the model, else keywords, else the coordinator.
+
+    `model(text, opds)` returns an object with `opd_code`, `confidence` and `cues`, or None;
+    it is believed at `min_confidence` or above. Below that, the keyword rule decides, and
+    only a text neither can place goes to the coordinator by hand.
+    """
     coordinator = next((o for o in opds if o.coordinator), None)
     if coordinator is None:
         raise ValueError("the city pack has no coordinator OPD")
@@ -269,6 +282,15 @@ def route(
             if category in opd.categories:
                 return Routing(opd.code, category, "category")
     norm = normalize(text)
+    guess = model(text, opds) if model is not None and norm.strip() else None
+    if guess is not None and guess.confidence >= min_confidence:
+        chosen = next((o for o in opds if o.code == guess.opd_code), None)
+        if chosen is not None and not chosen.coordinator:
+            return Routing(chosen.code, pick_category(chosen.categories, norm, hints), "model",
+                           tuple(guess.cues))
+        if chosen is not None:
+            fallback = coordinator.categories[0] if coordinator.categories else "other"
+            return Routing(coordinator.code, fallback, "manual")
     best: tuple[int, int, int] | None = None
     best_opd: OpdLike | None = None
     best_matched: tuple[str, ...] = ()

@@ -24,7 +24,7 @@ FIX_FLAGS: tuple[str, ...] = (NULL_ISLAND, FUTURE_FIX, OUTSIDE_SERVICE_AREA, POO
                               STALE_FIX)
 
 DEFAULT_STALE_AFTER_S: dict[str, float | None] = {
-    "mqtt": 120.0, "owntracks": 300.0, "osmand": 300.0, "station": None,
+    "mqtt": 120.0, "owntracks": 300.0, "osmand": 300.0, "crew": 120.0, "station": None,
 }
 
 

@@ -21,7 +21,9 @@ from ..runtime import Runtime
 from .errors import Conflict, NotFound, ValidationError
 
 # viewer: the mayor's office and OPD heads, read-only (dashboards, executive view, live board).
-ROLES: tuple[str, ...] = ("operator", "supervisor", "admin", "agency", "viewer")
+ROLES: tuple[str, ...] = ("operator", "supervisor", "admin", "agency", "viewer", "unit")
+# A `unit` account is named by its unit's id and may use only the crew app (`/crew`).
+UNIT_ROLE = "unit"
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX_LEN = 11  # "sg_" + 8 characters: names a token in lists, far too short to use it
@@ -119,6 +121,32 @@ def set_password(rt: Runtime, username: str, password: str, revoke_tokens: bool 
         tokens = _revoke_user_tokens(s, user.id, now) if revoke_tokens else 0
     _token_cache(rt).clear()
     return Revoked(sessions, tokens)
+
+
+@dataclass(frozen=True)
+class UnitCredential:
+    """The crew app login of one unit (the password is shown once, never stored in clear)."""
+
+    username: str
+    password: str
+    created: bool
+
+
+def unit_credentials(rt: Runtime, unit_id: str) -> UnitCredential:
+    """Create the `unit` account of a unit, or give it a new password (its sessions end)."""
+    if rt.fleet.get(unit_id) is None:
+        raise NotFound(f"no unit {unit_id!r}", "unit_id")
+    password = secrets.token_urlsafe(12)
+    with rt.session() as s:
+        user = s.scalar(select(User).where(User.username == unit_id))
+        if user is not None and user.role != UNIT_ROLE:
+            raise Conflict(f"user {unit_id!r} exists with role {user.role}, not {UNIT_ROLE}",
+                           "username")
+    if user is None:
+        create_user(rt, unit_id, password, UNIT_ROLE, display_name=f"Unit {unit_id}")
+        return UnitCredential(unit_id, password, True)
+    set_password(rt, unit_id, password, revoke_tokens=True)
+    return UnitCredential(unit_id, password, False)
 
 
 def set_active(rt: Runtime, username: str, active: bool) -> Revoked:

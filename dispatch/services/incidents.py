@@ -217,10 +217,12 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
     category_override = validation.choice(data, "category", CATEGORIES)
     priority_override = validation.choice(data, "priority", PRIORITIES)
     exercise = validation.boolean(data, "exercise", False)
+    # Asked of the caller when the call is not an emergency: may its ticket be listed publicly?
+    publish_consent = validation.boolean(data, "publish_consent", False)
     assert description is not None
 
     now = rt.clock.now()
-    suggestion = classify(description)
+    suggestion = classify(description, unsure_below=rt.call_rules.unsure_below)
     category = category_override or suggestion.category
     emergency = category != "non_emergency"
     if priority_override is not None:
@@ -310,7 +312,8 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
         ])
         complaint = None
         if calls.makes_ticket_at_intake(emergency, call_type, exercise, unsure):
-            complaint = complaints.escalate_incident(s, rt, inc, actor, events)
+            complaint = complaints.escalate_incident(s, rt, inc, actor, events,
+                                                     publish_consent=publish_consent)
         s.flush()
         result = incident_to_dict(s, rt, inc, with_timeline=False, orders=[],
                                   complaint=complaint)
@@ -968,8 +971,13 @@ def _release(rt: Runtime, unit_ids: list[str], now: datetime) -> None:
             rt.fleet.update(uid, **changes)
 
 
-def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[str, Any]:
-    """Operator decides an incident is not an emergency: hand it to the complaint flow."""
+def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor,
+                          data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Operator decides an incident is not an emergency: hand it to the complaint flow.
+
+    `publish_consent`: the caller, asked by the operator, agreed that the (masked) ticket may
+    be listed publicly; without it the ticket is never listed (its id still finds it)."""
+    consent = validation.boolean(data or {}, "publish_consent", False)
     now = rt.clock.now()
     with rt.transaction() as (s, events):
         inc = _get(s, incident_id)
@@ -989,7 +997,7 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor) -> dict[s
         inc.unsure = False
         inc.no_recommendation_reason = None
         inc.shortfall = []
-        ticket = complaints.escalate_incident(s, rt, inc, actor, events)
+        ticket = complaints.escalate_incident(s, rt, inc, actor, events, publish_consent=consent)
         if ticket is None:
             raise Conflict("the complaint flow is not available", "complaint")
         s.flush()

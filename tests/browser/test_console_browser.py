@@ -146,6 +146,32 @@ def test_take_a_call_by_map_click_dispatch_and_see_the_ack(
     assert not [p for p in problems if "Content Security Policy" in p], problems
 
 
+def test_the_callers_publication_consent_goes_with_a_non_emergency(
+    page: Any, live: Live, login: Any
+) -> None:
+    open_console(page, live, login)
+    tickets = []
+    for n, agreed in enumerate((True, False)):
+        page.fill("#coords", f"{CLICK_LAT - 0.003 * n:.5f}, {CLICK_LON:.5f}")
+        expect(page.locator("#location")).to_contain_text(f"{CLICK_LAT - 0.003 * n:.4f}")
+        page.fill("#description", "lampu PJU mati di jalan depan rumah sudah seminggu")
+        page.set_checked("#publish_consent", agreed)
+        page.click("#create-btn")
+        expect(page.locator("#intake-msg.ok")).to_be_visible()
+        row = page.locator("#queue .q-item.selected")
+        row.wait_for()
+        inc_id = int(row.get_attribute("data-incident-id"))
+        with live.rt.session() as s:
+            from dispatch.db.models import Incident
+            from dispatch.db.models_complaints import Complaint
+
+            ticket = s.get(Incident, inc_id).complaint_ticket
+            assert ticket, f"incident {inc_id} made no ticket"
+            tickets.append(s.query(Complaint).filter_by(ticket=ticket).one().publish_consent)
+        expect(page.locator("#publish_consent")).not_to_be_checked()  # the form starts afresh
+    assert tickets == [True, False]
+
+
 def test_unit_marker_moves_when_its_position_is_published(
     page: Any, live: Live, login: Any, unit: TestUnit
 ) -> None:

@@ -121,3 +121,34 @@ def test_the_queue_shows_ten_cards_at_1440_by_900(browser: Any, live: Live) -> N
         assert visible >= 10, visible
     finally:
         pg.context.close()
+
+
+def test_handover_panel_lists_the_shift_and_hands_my_incidents_over(browser: Any,
+                                                                    live: Live) -> None:
+    accounts.create_user(live.rt, "op3", "operator-three-pass", "operator")
+    mine = [incidents.create_incident(live.rt, {"description": FIRE, "lat": -7.8166,
+                                                "lon": 112.0114 + i * 1e-3}, OPERATOR)["id"]
+            for i in range(2)]
+    a = _console(browser, live, "operator", live.passwords["operator"])
+    b = _console(browser, live, "op3", "operator-three-pass")
+    try:
+        a.click("#handover-btn")
+        expect(a.locator("#handover-counts")).to_contain_text("2 milik saya")
+        for iid in mine:
+            expect(a.locator(f"#handover-list li[data-incident-id='{iid}']")).to_contain_text(
+                "operator")
+        a.fill("#handover-to", "op3")
+        a.click("#handover-submit")
+        expect(a.locator("#handover-msg")).to_contain_text("2 kejadian diserahkan kepada op3")
+        expect(a.locator("#handover-counts")).to_contain_text("0 milik saya")
+        for iid in mine:  # the other console sees its new incidents at once
+            expect(b.locator(f"#queue .q-item[data-incident-id='{iid}'] .q-owner")).to_contain_text(
+                "op3")
+            kinds = [e["kind"] for e in incidents.get_incident(live.rt, iid)["timeline"]]
+            assert "handed_over" in kinds
+        a.keyboard.press("Escape")
+        expect(a.locator("#handover")).to_be_hidden()
+        assert a.page_errors == [] and b.page_errors == []
+    finally:
+        a.context.close()
+        b.context.close()

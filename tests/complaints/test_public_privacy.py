@@ -99,6 +99,48 @@ def test_a_112_call_escalated_to_a_ticket_is_never_listed(
     assert client.get(f"/lapor/{ticket['public_id']}").status_code == 200
 
 
+def test_a_112_caller_who_agreed_is_listed_masked_one_who_was_not_asked_is_not(
+        client: FlaskClient, rt: Runtime) -> None:
+    headers = user(rt, "op1", "operator")
+    agreed = client.post("/api/v1/incidents", headers=headers, json={
+        "description": PERSONAL, **DHOHO, "publish_consent": True}).get_json()["complaint"]
+    silent = client.post("/api/v1/incidents", headers=headers, json={
+        "description": STREET_LIGHT, **DHOHO}).get_json()["complaint"]
+    on_map, open311 = listed(client)
+    assert agreed["public_id"] in on_map and agreed["public_id"] in open311
+    assert silent["public_id"] not in on_map | open311
+    shown = client.get(f"{V2}/requests/{agreed['public_id']}.json").get_json()[0]
+    for secret in SECRETS:
+        assert secret not in shown["description"], secret
+
+
+def test_consent_given_when_an_operator_escalates_a_call_lists_its_ticket(
+        client: FlaskClient, rt: Runtime) -> None:
+    headers = user(rt, "op1", "operator")
+
+    def call() -> int:
+        # Taken as a fire, then found to be a broken street light: the operator escalates.
+        return int(client.post("/api/v1/incidents", headers=headers, json={
+            "description": "ada api kebakaran di tiang listrik " + STREET_LIGHT, **DHOHO,
+            "category": "fire"}).get_json()["id"])
+
+    asked, not_asked, wrong = call(), call(), call()
+    bad = client.post(f"/api/v1/incidents/{wrong}/escalate", headers=headers,
+                      json={"publish_consent": "ya"})
+    assert bad.status_code == 422 and "publish_consent" in bad.get_data(as_text=True)
+    yes = client.post(f"/api/v1/incidents/{asked}/escalate", headers=headers,
+                      json={"publish_consent": True})
+    no = client.post(f"/api/v1/incidents/{not_asked}/escalate", headers=headers)
+    assert yes.status_code == 200 and no.status_code == 200, (yes.get_data(), no.get_data())
+    on_map, open311 = listed(client)
+    assert yes.get_json()["complaint"]["public_id"] in on_map & open311
+    assert no.get_json()["complaint"]["public_id"] not in on_map | open311
+    escalated = [e for e in yes.get_json()["timeline"] if e["kind"] == "escalated"]
+    assert escalated[0]["data"]["publish_consent"] is True
+    assert client.get(f"/api/v1/incidents/{wrong}", headers=headers).get_json()[
+        "complaint"] is None  # the refused request changed nothing
+
+
 def test_public_ids_are_not_sequential_and_the_ticket_number_is_not_public(
         client: FlaskClient, rt: Runtime) -> None:
     made = [web(rt, STREET_LIGHT) for _ in range(5)]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from ...classify.router import ROUTE_MIN_CONFIDENCE, guess_opd
 from ...db.models_complaints import Complaint
 from ...domain import complaints as rules
 from ...domain import privacy
@@ -91,7 +92,8 @@ def _build(session: Session, rt: Runtime, inp: _Input, channel: str,
            ) -> tuple[Complaint, rules.Routing]:
     ticket, year, seq = _next_ticket(session, rt, now)
     routing = rules.route(inp.description, rt.city.opds, inp.category,
-                          (settings(rt).get("category_keywords") or None))
+                          (settings(rt).get("category_keywords") or None), model=guess_opd,
+                          min_confidence=ROUTE_MIN_CONFIDENCE)
     if inp.lat is not None and inp.lon is not None and kecamatan is None:
         loc = rt.districts.locate(inp.lat, inp.lon)
         kecamatan, kelurahan = loc.kecamatan, loc.kelurahan
@@ -111,6 +113,7 @@ def _build(session: Session, rt: Runtime, inp: _Input, channel: str,
     session.add(c)
     session.flush()
     how = {"category": "kategori / category", "keyword": "kata kunci / keywords",
+           "model": "model klasifikasi / classifier model",
            "manual": "tidak cocok, ke koordinator / no match, to the coordinator"}[routing.method]
     _stamp(session, c, "status", actor, now, "Pengaduan diterima / Complaint received",
            public=True, status_to="received", channel=channel)
@@ -185,7 +188,8 @@ def create_complaint(
 
 
 def escalate_incident(
-    session: Session, rt: Runtime, incident: IncidentModel, actor: Actor, events: list[Event]
+    session: Session, rt: Runtime, incident: IncidentModel, actor: Actor, events: list[Event],
+    publish_consent: bool = False,
 ) -> dict[str, Any] | None:
     """Create the complaint ticket of a non-emergency incident, in the intake's unit of work
     (its events join the caller's, published after the commit)."""
@@ -195,20 +199,22 @@ def escalate_incident(
     who = _from_incident_actor(actor)
     inp = _Input(incident.description, incident.lat, incident.lon, incident.address, None,
                  None, incident.caller_phone, None, None)
-    # A 112 caller is not asked about publication: the ticket is never listed publicly
-    # (its public id still lets the caller follow it).
+    # Listed publicly only when the operator asked the 112 caller and the caller agreed; its
+    # public id lets the caller follow it either way.
     c, routing = _build(session, rt, inp, incident.channel, who, now, incident_id=incident.id,
                         kecamatan=incident.kecamatan, kelurahan=incident.kelurahan,
-                        publish_consent=False)
+                        publish_consent=publish_consent)
     code = _new_code()
     c.citizen_code_hash = _hash_code(code)
     _staff_accept(session, rt, c, who, routing, now)
     incident.complaint_ticket = c.ticket
     opd = opd_names(rt).get(c.opd_code or "", c.opd_code)
+    shown = ("boleh ditampilkan publik / may be listed publicly" if publish_consent
+             else "tidak ditampilkan publik / not listed publicly")
     add_timeline(session, incident, "escalated", actor,
-                 f"Diteruskan sebagai pengaduan / Escalated as complaint {c.ticket} → {opd}",
-                 now, ticket=c.ticket, opd_code=c.opd_code, category=c.category,
-                 routing=routing.method)
+                 f"Diteruskan sebagai pengaduan / Escalated as complaint {c.ticket} → {opd} "
+                 f"({shown})", now, ticket=c.ticket, opd_code=c.opd_code, category=c.category,
+                 routing=routing.method, publish_consent=publish_consent)
     events.extend(_creation_events(rt, session, c, incident.id))
     session.flush()
     out = summary(rt, c)

@@ -67,7 +67,10 @@ function buildSkeleton(id) {
       el('input', { id: 'answer-text', placeholder: t('answerPlaceholder'), maxlength: 2000 }),
       el('button', { type: 'submit', class: 'small', id: 'answer-btn' }, t('answerClose'))),
     el('div', { class: 'actions' },
-      el('button', { type: 'button', id: 'escalate-btn', class: 'ghost small', onclick: escalate }, t('escalate'))),
+      el('button', { type: 'button', id: 'escalate-btn', class: 'ghost small', onclick: escalate }, t('escalate')),
+      // Asked of the caller before escalating: may the (masked) ticket be listed publicly?
+      el('label', { class: 'check small' },
+        el('input', { type: 'checkbox', id: 'escalate-consent' }), ' ', t('escalateConsent'))),
     el('h3', {}, t('timeline'), ' ', el('span', { id: 'tl-exercise', class: 'ex-badge', hidden: true }, t('exercise'))),
     el('ol', { id: 'timeline', class: 'timeline' }),
   );
@@ -130,8 +133,10 @@ function render(inc) {
     'handoff-btn', 'answer-btn']) $(id).disabled = closed;
   $('handoff-btn').textContent = inc.handoff ? t('handOffTo', { authority: inc.handoff.authority }) : t('handOff');
   // Exercises and pretend calls never become complaint tickets.
-  $('escalate-btn').disabled = closed || Boolean(inc.complaint) || inc.exercise
+  const noTicket = closed || Boolean(inc.complaint) || inc.exercise
     || ['ghost', 'prank', 'information'].includes(inc.call_type);
+  $('escalate-btn').disabled = noTicket;
+  $('escalate-consent').disabled = noTicket;
 }
 
 function renderUnsure(inc) {
@@ -495,7 +500,9 @@ async function answerAndClose(ev) {
 async function escalate() {
   if (!current) return;
   try {
-    const out = await post(`/api/v1/incidents/${current.id}/escalate`, {});
+    const consent = $('escalate-consent');
+    const out = await post(`/api/v1/incidents/${current.id}/escalate`, { publish_consent: consent.checked });
+    consent.checked = false;
     render(out);
     const ticket = out.complaint && (out.complaint.ticket || out.complaint);
     msg(t('escalated', { ticket: typeof ticket === 'string' ? ticket : '' }));

@@ -118,6 +118,16 @@ async function suggest() {
     ' ', el('span', { class: `prio p${s.priority}`, id: 'suggested-priority' }, `P${s.priority}`),
     ' ', el('span', { class: 'muted' }, `${t('confidence')} ${Math.round(s.confidence * 100)}%`),
   );
+  if (s.unsure) {
+    // The classifier is not sure: the operator picks, from its best guesses.
+    const pick = el('div', { class: 'unsure', id: 'suggested-unsure' }, el('strong', {}, `${t('unsureChoose')}: `));
+    for (const c of [s.category, ...(s.alternatives || []).map((a) => a.category)]) {
+      const b = el('button', { type: 'button', class: 'cue', dataset: { category: c } }, t('cat.' + c));
+      b.addEventListener('click', () => { $('category').value = c; });
+      pick.append(b, ' ');
+    }
+    box.append(pick);
+  }
   if (s.cues && s.cues.length) {
     const cues = el('div', { class: 'cues', id: 'suggested-cues' }, el('span', { class: 'muted' }, `${t('cues')}: `));
     for (const c of s.cues) cues.append(el('span', { class: 'cue' }, c));
@@ -125,8 +135,9 @@ async function suggest() {
   }
 }
 
-function resetForm() {
-  $('intake-form').reset();
+// What the form's own reset does not clear. Never calls form.reset(): that fires the
+// 'reset' event, whose handler comes here, and the form would be wiped on every tick.
+function clearIntake() {
   location_ = null;
   parsed = null;
   clearPick();
@@ -153,6 +164,8 @@ async function submit(ev) {
     lon: location_.lon,
     channel: $('channel').value,
     call_type: $('call_type').value,
+    // Only a non-emergency becomes a ticket; asked of the caller, off unless they agree.
+    publish_consent: $('publish_consent').checked,
   };
   const phone = $('caller_phone').value.trim();
   if (phone) body.caller_phone = phone;
@@ -169,7 +182,8 @@ async function submit(ev) {
     const inc = await post('/api/v1/incidents', body);
     msg.className = 'msg ok';
     msg.textContent = t('created', { id: inc.id });
-    resetForm();
+    $('intake-form').reset();
+    clearIntake();
     onCreated(inc);
   } catch (e) {
     msg.className = 'msg bad';
@@ -182,7 +196,7 @@ async function submit(ev) {
 export function initIntake(handlers) {
   onCreated = handlers.onCreated;
   $('intake-form').addEventListener('submit', submit);
-  $('intake-form').addEventListener('reset', () => setTimeout(resetForm, 0));
+  $('intake-form').addEventListener('reset', () => setTimeout(clearIntake, 0));
   $('intake-form').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $('intake-form').requestSubmit(); }
   });

@@ -10,6 +10,7 @@ import { focusIntake, initIntake, setLocation } from './intake.js';
 import {
   highlightIncident, initMap, legend, panTo, removeIncident, upsertIncident, upsertUnit,
 } from './map.js';
+import { initHandover, toggleHandover } from './handover.js';
 import { initQueue, renderQueue, step } from './queue.js';
 
 const state = { incidents: new Map(), units: new Map(), selectedId: null, connected: false };
@@ -149,6 +150,7 @@ function typing(target) {
 function onKey(e) {
   if (e.key === 'Escape') {
     if (!$('help').hidden) { toggleHelp(false); e.preventDefault(); return; }
+    if (!$('handover').hidden) { toggleHandover(false); e.preventDefault(); return; }
     if (typing(e.target)) e.target.blur();
     return;
   }
@@ -191,6 +193,7 @@ async function main() {
       select(inc.id);
     },
   });
+  initHandover();
   $('help-btn').addEventListener('click', () => toggleHelp());
   $('help-close').addEventListener('click', () => toggleHelp(false));
   document.addEventListener('keydown', onKey);
