@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
@@ -13,9 +13,11 @@ from dispatch.classify import classify
 from dispatch.services import (
     coverage,
     field,
+    hospitals,
     incidents,
     locations,
     message_intake,
+    moveups,
     shift,
     training,
     units,
@@ -222,6 +224,48 @@ def list_units() -> Any:
 def coverage_now() -> Any:
     """Per kecamatan and demand cell: available units of each type in reach of the target."""
     return jsonify(coverage.coverage_now(runtime()))
+
+
+@bp.get("/coverage/moveups")
+@roles_required("supervisor")
+def coverage_moveups() -> Any:
+    """The optimal move-ups for the current fleet (per unit type, at most `max_moves` each)."""
+    return jsonify(moveups.suggest_moveups(runtime(), request.args.get("max_moves"),
+                                           request.args.get("unit_type") or None))
+
+
+@bp.post("/coverage/moveups/accept")
+@roles_required("supervisor")
+def accept_moveups() -> Any:
+    """Send each unit of `moves: [{unit_id, site_id}]` a move_up order."""
+    return jsonify(moveups.accept_moveups(runtime(), body(), current_user.actor())), 201
+
+
+@bp.get("/coverage/moveups/log")
+@roles_required("supervisor")
+def moveup_log() -> Any:
+    """The latest move-up orders and their answers."""
+    return jsonify(moveups.list_moveups(runtime()))
+
+
+@bp.get("/hospitals")
+@roles_required("operator")
+def list_hospitals() -> Any:
+    """The city's hospitals with capabilities and last reported ED status."""
+    return jsonify(hospitals.list_hospitals(runtime()))
+
+
+@bp.put("/hospitals/<hospital_id>/status")
+@login_required
+def hospital_status(hospital_id: str) -> Any:
+    """Report a hospital's ED state: an admin, or a hospital's system with an API key."""
+    by_key = getattr(current_user, "via_token", False) and current_user.has_role("agency",
+                                                                                  "supervisor")
+    if not (current_user.has_role("admin") or by_key):
+        return json_error(403, "forbidden", "butuh peran admin atau kunci API / needs role: "
+                          "admin, or an API key (token) of an agency or supervisor account")
+    return jsonify(hospitals.set_status(runtime(), hospital_id[:64], body(),
+                                        current_user.actor()))
 
 
 @bp.post("/units")

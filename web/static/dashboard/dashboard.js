@@ -235,6 +235,26 @@
         return row([g.station_name, g.unit_type, String(g.units)]);
       });
     }
+    if ($("uncovered-table")) {
+      if (b.uncovered_areas === null || b.uncovered_areas === undefined) {
+        fillBody($("uncovered-table"), [{ none: true }], function () {
+          var tr = el("tr");
+          var td = el("td", "Butuh jaringan jalan / Needs a road network", "empty");
+          td.colSpan = 4;
+          tr.appendChild(td);
+          return tr;
+        });
+      } else {
+        fillBody($("uncovered-table"), b.uncovered_areas, function (u) {
+          var share = u.covered_share === null ? "-" : Math.round(u.covered_share * 100) + "%";
+          var tr = row([u.area, u.unit_type, String(u.uncovered_cells), share]);
+          tr.className = "warn";
+          tr.dataset.area = u.area;
+          tr.dataset.unitType = u.unit_type;
+          return tr;
+        });
+      }
+    }
     if ($("availability-table")) {
       fillBody($("availability-table"), b.availability, function (a) {
         var tr = row([a.station_name, a.unit_type, String(a.available), String(a.busy), String(a.other), String(a.total)]);
