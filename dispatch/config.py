@@ -51,6 +51,20 @@ class Settings:
     # "none" turns sharing off.
     mqtt_shared_group: str | None = None
     upload_dir: str | None = None  # complaint photos; None: var/uploads beside the database
+    # WhatsApp Business Cloud API (issue 12). No verify token: GET /webhooks/whatsapp is a
+    # 404; no app secret: POST is a 503 (Meta keeps retrying until it is configured); no
+    # access token: nothing is replied.
+    whatsapp_verify_token: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_access_token: str | None = None
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    # Replies about a ticket whose sender never wrote to us (typed in by an operator).
+    whatsapp_phone_number_id: str | None = None
+    # Messages of one sender this close together (seconds) are one intake item.
+    whatsapp_window_s: float = 120.0
+    # A non-emergency this sure (and located) becomes a complaint with no operator.
+    whatsapp_auto_complaint_confidence: float = 0.9
+    whatsapp_max_body_bytes: int = 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> Settings:
@@ -104,6 +118,14 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         osrm_timeout_s=float(env.get("SIAGA_OSRM_TIMEOUT_S", base.osrm_timeout_s)),
         upload_dir=env.get("SIAGA_UPLOAD_DIR") or None,
         mqtt_shared_group=env.get("SIAGA_MQTT_SHARED_GROUP") or None,
+        whatsapp_verify_token=env.get("SIAGA_WHATSAPP_VERIFY_TOKEN") or None,
+        whatsapp_app_secret=env.get("SIAGA_WHATSAPP_APP_SECRET") or None,
+        whatsapp_access_token=env.get("SIAGA_WHATSAPP_ACCESS_TOKEN") or None,
+        whatsapp_api_url=(env.get("SIAGA_WHATSAPP_API_URL") or base.whatsapp_api_url).rstrip("/"),
+        whatsapp_phone_number_id=env.get("SIAGA_WHATSAPP_PHONE_NUMBER_ID") or None,
+        whatsapp_window_s=float(env.get("SIAGA_WHATSAPP_WINDOW_S", base.whatsapp_window_s)),
+        whatsapp_auto_complaint_confidence=float(env.get(
+            "SIAGA_WHATSAPP_AUTO_COMPLAINT_CONFIDENCE", base.whatsapp_auto_complaint_confidence)),
     )
 
 

@@ -22,6 +22,7 @@ from .domain.events import (
     Event,
     OrderResent,
     UnitDispatched,
+    UnitMoveUpOrdered,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Handler:
 
 
 def publish_order(rt: Runtime, event: Event) -> None:
-    """Send a unit its (re-sent) order over MQTT, if this process publishes orders."""
+    """Send a unit its (re-sent or move-up) order over MQTT, if this process publishes orders."""
     if rt.orders is not None:
         rt.orders.publish_order(event)
 
@@ -57,6 +58,7 @@ def push_to_consoles(rt: Runtime, event: Event) -> None:
 HANDLERS: dict[type[Event], tuple[Handler, ...]] = {
     UnitDispatched: (Handler(publish_order),),
     OrderResent: (Handler(publish_order),),
+    UnitMoveUpOrdered: (Handler(publish_order),),
     ComplaintCreated: (Handler(wake_outbox),),
     ComplaintEscalated: (Handler(wake_outbox),),
     ComplaintStatusChanged: (Handler(wake_outbox),),

@@ -213,6 +213,7 @@ class FleetStats:
     busy_declined: int = 0
     resends_seen: int = 0
     duplicates_ignored: int = 0  # copies that came while the first was still being decided
+    move_ups: int = 0  # move-up orders driven (the unit stays available meanwhile)
     jobs_done: int = 0
     positions: int = 0
     statuses: int = 0
@@ -347,6 +348,9 @@ class FleetSim:
         u.pending_orders.discard(order_id)
         if order_id in u.seen_orders:
             return
+        if order.get("kind") == "move_up":
+            self._move_up(u, order)
+            return
         can_take = not u.down and u.status in ("available", "returning", "dispatched") and (
             u.status != "dispatched" or u.order_id is None)
         accept = can_take and self.rng.random() >= self.cfg.decline_rate
@@ -375,6 +379,21 @@ class FleetSim:
             self.jobs.setdefault(u.incident_id, set()).add(u.id)
         lo, hi = self.cfg.turnout_s.get(u.type, (45.0, 90.0))
         self.sched.after(self.rng.uniform(lo, hi), self._depart, u, u.job)
+
+    def _move_up(self, u: SimUnit, order: dict[str, Any]) -> None:
+        # A move-up belongs to no incident: drive to the site and stay available for calls.
+        order_id = str(order["order_id"])
+        accept = not u.down and u.status == "available"
+        u.seen_orders[order_id] = accept
+        self._send(u, "ack", order_id, accept, self.sched.ts())
+        if not accept:
+            self.stats.declined += 1
+            return
+        self.stats.accepted += 1
+        self.stats.move_ups += 1
+        if u.leg is not None:
+            u.pos = u.leg.at(self.sched.now_s())
+        self._drive(u, (float(order["lat"]), float(order["lon"])))
 
     def _drive(self, u: SimUnit, dest: tuple[float, float]) -> float:
         now = self.sched.now_s()
@@ -538,19 +557,21 @@ class ServiceFleetPort:
 
 
 def attach_bus_orders(rt: Runtime, fleet: FleetSim) -> Callable[[], None]:
-    """Deliver UnitDispatched / OrderResent events to the simulated units; returns an unsubscriber."""
-    from dispatch.domain.events import Event, OrderResent, UnitDispatched
+    """Deliver UnitDispatched / OrderResent / UnitMoveUpOrdered events to the simulated units;
+    returns an unsubscriber."""
+    from dispatch.domain.events import Event, OrderResent, UnitDispatched, UnitMoveUpOrdered
 
     def handler(event: Event) -> None:
-        if isinstance(event, UnitDispatched | OrderResent):
+        if isinstance(event, UnitDispatched | OrderResent | UnitMoveUpOrdered):
             fleet.on_order(event.unit_id, event.order)
 
-    rt.bus.subscribe(UnitDispatched, handler)
-    rt.bus.subscribe(OrderResent, handler)
+    kinds = (UnitDispatched, OrderResent, UnitMoveUpOrdered)
+    for kind in kinds:
+        rt.bus.subscribe(kind, handler)
 
     def detach() -> None:
-        rt.bus.unsubscribe(UnitDispatched, handler)
-        rt.bus.unsubscribe(OrderResent, handler)
+        for kind in kinds:
+            rt.bus.unsubscribe(kind, handler)
 
     return detach
 

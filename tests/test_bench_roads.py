@@ -21,7 +21,11 @@ def test_bench_recommend_on_roads_matches_exhaustive(capsys: pytest.CaptureFixtu
 
 def test_bench_coverage_on_the_kediri_pack(capsys: pytest.CaptureFixture[str]) -> None:
     result = coverage.main(["--roads", "kediri", "--units", "40", "--changes", "20",
-                            "--full-baseline", "5", "--naive-baseline", "1"])
+                            "--full-baseline", "5", "--naive-baseline", "1",
+                            "--service-changes", "5"])
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["demand_points"] == result["demand_points"] > 40
     assert result["changes"] == 20 and result["p99_ms"] > 0
+    # The product's own path (fleet change, then coverage_now) is timed in the same run.
+    assert result["service"]["changes"] == 5 and result["service"]["p99_ms"] > 0
+    assert result["service"]["units"] == 40 and isinstance(result["meets_target"], bool)

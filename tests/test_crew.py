@@ -70,7 +70,7 @@ def test_the_crew_sees_its_order_answers_it_and_taps_its_way_to_the_scene(
     state = client.get("/api/v1/crew/state", headers=headers).get_json()
     order = state["order"]
     assert order["order_id"] == order_id and order["incident_id"] == inc_id
-    assert order["state"] == "sent" and order["caller_phone"] == "081234567890"
+    assert order["state"] == "sent" and order["caller_phone"] == "+6281234567890"  # stored in E.164
     assert order["address"] == "Jl. Dhoho 12" and order["category"] == "traffic_accident"
 
     ack = tap(client, headers, kind="ack", order_id=order_id, accepted=True)

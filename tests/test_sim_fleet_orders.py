@@ -50,3 +50,21 @@ def test_a_second_copy_of_an_order_is_not_a_second_job() -> None:
     assert port.acks == [("AMB-01", "ord_1", True)] * 2
     assert fleet.stats.orders == 1 and fleet.stats.resends_seen == 1
     assert fleet.stats.accepted == 1
+
+
+def test_a_move_up_order_is_driven_and_the_crew_stays_available() -> None:
+    city = load_city_pack()
+    sched = VirtualScheduler(ManualClock())
+    port = Recorder()
+    cfg = FleetConfig(ack_delay_s=(5.0, 5.0), decline_rate=0.0)
+    fleet = FleetSim(sched, port, city, cfg, units=[("AMB-01", "ambulance", None)])
+    site = (-7.843, 112.045)
+    fleet.on_order("AMB-01", {"order_id": "mvu_1", "kind": "move_up", "incident_id": None,
+                              "category": None, "priority": None, "lat": site[0],
+                              "lon": site[1]})
+    sched.run(until=3600)
+    assert port.acks == [("AMB-01", "mvu_1", True)]
+    assert port.statuses == []  # no en_route / on_scene: it is not a job
+    assert fleet.stats.move_ups == 1
+    assert fleet.units["AMB-01"].pos == site
+    assert fleet.units["AMB-01"].status == "available"

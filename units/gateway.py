@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from dispatch.domain.events import Event, OrderResent, UnitDispatched
+from dispatch.domain.events import Event, OrderResent, UnitDispatched, UnitMoveUpOrdered
 from dispatch.domain.unit_states import TransitionError
 from dispatch.services import field
 from dispatch.services.errors import NotFound
@@ -422,8 +422,8 @@ class MqttGateway:
         return f"{self.prefix}/units/{unit_id}/orders"
 
     def publish_order(self, event: Event) -> None:
-        """Send the order of a UnitDispatched or OrderResent to its unit (QoS 1)."""
-        assert isinstance(event, UnitDispatched | OrderResent)
+        """Send the order of a UnitDispatched, OrderResent or UnitMoveUpOrdered (QoS 1)."""
+        assert isinstance(event, UnitDispatched | OrderResent | UnitMoveUpOrdered)
         unit = self.rt.fleet.get(event.unit_id)
         if unit is not None and self.rt.fleet.orders_by_radio(unit):
             return  # nothing of that unit listens on MQTT: the operator confirms by radio

@@ -13,7 +13,7 @@ from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, settings_from_env
 from dispatch.runtime import Runtime
 
-from . import api, auth, citytime, health, i18n, live, metrics
+from . import api, auth, citytime, health, i18n, live, metrics, whatsapp
 from . import complaints as complaints_ui
 from . import console as console_ui
 from . import crew as crew_ui
@@ -91,6 +91,7 @@ def create_app(
     app.register_blueprint(dashboard_ui.bp)
     complaints_ui.init_app(app)
     open311_ui.init_app(app)
+    whatsapp.init_app(app)
     crew_ui.init_app(app)
     live.init_live(app, rt)
     auth.init_auth(app, rt)

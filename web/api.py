@@ -5,12 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WtfValidationError
 
 from dispatch.classify import classify
-from dispatch.services import coverage, field, incidents, locations, shift, training, units
+from dispatch.services import (
+    coverage,
+    field,
+    hospitals,
+    incidents,
+    locations,
+    message_intake,
+    moveups,
+    shift,
+    training,
+    units,
+)
 from dispatch.services.errors import ValidationError
 
 from .auth import roles_required, runtime
@@ -150,6 +161,40 @@ def shift_hand_over() -> Any:
     return jsonify(shift.hand_over(runtime(), body(), current_user.actor()))
 
 
+@bp.get("/intake")
+@roles_required("operator")
+def list_intake() -> Any:
+    """Message reports (WhatsApp) waiting for an operator, oldest first (`?status=`)."""
+    status = request.args.get("status") or "pending"
+    return jsonify(message_intake.list_items(runtime(), status=None if status == "all"
+                                             else status))
+
+
+@bp.post("/intake/<int:item_id>/incident")
+@roles_required("operator")
+def intake_incident(item_id: int) -> Any:
+    """Turn an intake item into an incident (body optional: fields to override)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(message_intake.take_as_incident(runtime(), item_id, data,
+                                                   current_user.actor())), 201
+
+
+@bp.post("/intake/<int:item_id>/complaint")
+@roles_required("operator")
+def intake_complaint(item_id: int) -> Any:
+    """Turn an intake item into a complaint ticket (body optional: fields to override)."""
+    data = body() if request.get_data(cache=True) else {}
+    return jsonify(message_intake.take_as_complaint(runtime(), item_id, data,
+                                                    current_user.actor())), 201
+
+
+@bp.post("/intake/<int:item_id>/dismiss")
+@roles_required("operator")
+def intake_dismiss(item_id: int) -> Any:
+    """Nothing to act on: take the item out of the queue."""
+    return jsonify(message_intake.dismiss(runtime(), item_id, current_user.actor()))
+
+
 @bp.get("/callers/<phone>/history")
 @roles_required("operator")
 def caller_history(phone: str) -> Any:
@@ -179,6 +224,48 @@ def list_units() -> Any:
 def coverage_now() -> Any:
     """Per kecamatan and demand cell: available units of each type in reach of the target."""
     return jsonify(coverage.coverage_now(runtime()))
+
+
+@bp.get("/coverage/moveups")
+@roles_required("supervisor")
+def coverage_moveups() -> Any:
+    """The optimal move-ups for the current fleet (per unit type, at most `max_moves` each)."""
+    return jsonify(moveups.suggest_moveups(runtime(), request.args.get("max_moves"),
+                                           request.args.get("unit_type") or None))
+
+
+@bp.post("/coverage/moveups/accept")
+@roles_required("supervisor")
+def accept_moveups() -> Any:
+    """Send each unit of `moves: [{unit_id, site_id}]` a move_up order."""
+    return jsonify(moveups.accept_moveups(runtime(), body(), current_user.actor())), 201
+
+
+@bp.get("/coverage/moveups/log")
+@roles_required("supervisor")
+def moveup_log() -> Any:
+    """The latest move-up orders and their answers."""
+    return jsonify(moveups.list_moveups(runtime()))
+
+
+@bp.get("/hospitals")
+@roles_required("operator")
+def list_hospitals() -> Any:
+    """The city's hospitals with capabilities and last reported ED status."""
+    return jsonify(hospitals.list_hospitals(runtime()))
+
+
+@bp.put("/hospitals/<hospital_id>/status")
+@login_required
+def hospital_status(hospital_id: str) -> Any:
+    """Report a hospital's ED state: an admin, or a hospital's system with an API key."""
+    by_key = getattr(current_user, "via_token", False) and current_user.has_role("agency",
+                                                                                  "supervisor")
+    if not (current_user.has_role("admin") or by_key):
+        return json_error(403, "forbidden", "butuh peran admin atau kunci API / needs role: "
+                          "admin, or an API key (token) of an agency or supervisor account")
+    return jsonify(hospitals.set_status(runtime(), hospital_id[:64], body(),
+                                        current_user.actor()))
 
 
 @bp.post("/units")

@@ -42,12 +42,20 @@ class _RuntimeCollector:
                                       labels=["reason"])
         flagged = CounterMetricFamily("siaga112_fixes_flagged", "GPS fixes stored but not "
                                       "believed", labels=["flag"])
+        # Message channels (WhatsApp, …): `channel.<channel>.<outcome>.<reason>` counters.
+        channels = CounterMetricFamily("siaga112_channel_messages", "channel messages by "
+                                       "outcome (accepted, rejected, ignored) and reason",
+                                       labels=["channel", "outcome", "reason"])
         for name, value in sorted(rt.counters.snapshot().items()):
             for prefix, family in (("mqtt_received.", received), ("mqtt_dropped.", dropped),
                                    ("fixes_flagged.", flagged)):
                 if name.startswith(prefix):
                     family.add_metric([name[len(prefix):]], value)
-        yield from (received, dropped, flagged)
+            if name.startswith("channel."):
+                parts = name.split(".", 3)
+                if len(parts) == 4:
+                    channels.add_metric(parts[1:], value)
+        yield from (received, dropped, flagged, channels)
         leader = GaugeMetricFamily("siaga112_leader", "1 while this process runs the "
                                    "once-only jobs")
         leader.add_metric([], 1.0 if rt.leadership.held() else 0.0)

@@ -135,6 +135,8 @@ class Incident(Base):
     # each operator change raises, so a stale edit is refused instead of overwriting.
     owner: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The destination hospital proposed for the transporting unit (medical, traffic accident).
+    hospital: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
@@ -229,3 +231,40 @@ class UnitPosition(Base):
     battery: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16), default="mqtt")
     flag: Mapped[str | None] = mapped_column(String(24))  # domain.fixes.FIX_FLAGS, NULL: good
+
+
+class MoveUpOrder(Base):
+    """A move-up: an available unit sent to a station or standby point to keep coverage."""
+
+    __tablename__ = "move_up_orders"
+    __table_args__ = (Index("ix_move_up_orders_unit", "unit_id", "issued_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    unit_type: Mapped[str] = mapped_column(String(16))
+    site_id: Mapped[str] = mapped_column(String(64))
+    site_name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    travel_s: Mapped[float | None] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), default="sent")  # sent|acknowledged|declined
+    issued_at: Mapped[datetime]
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_by_name: Mapped[str | None] = mapped_column(String(64))
+    acked_at: Mapped[datetime | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the suggestion promised: demand covered before and after, for the record.
+    plan: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class HospitalStatus(Base):
+    """The live state of a hospital's emergency department (reported by an admin or an API key)."""
+
+    __tablename__ = "hospital_status"
+
+    hospital_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ed_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    beds_free: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(64))

@@ -126,3 +126,7 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None]
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # Where it goes (0009_i12_whatsapp): "webhook" (SIAGA_WEBHOOK_URL, signed) or
+    # "whatsapp" (a reply through the Graph API from business number `address`).
+    target: Mapped[str] = mapped_column(String(16), default="webhook", server_default="webhook")
+    address: Mapped[str | None] = mapped_column(String(64))

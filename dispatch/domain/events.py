@@ -147,3 +147,23 @@ class ComplaintStatusChanged(Event):
     status: str
     previous: str
     actor: str
+
+
+@dataclass(frozen=True)
+class UnitMoveUpOrdered(Event):
+    """A supervisor accepted a move-up: the unit is sent to a station or standby point."""
+
+    unit_id: str
+    order_id: str
+    site_id: str
+    order: dict[str, Any] = field(default_factory=dict)
+    incident_id: int | None = None  # a move-up belongs to no incident
+
+
+@dataclass(frozen=True)
+class MoveUpAnswered(Event):
+    """The unit accepted or declined its move-up order."""
+
+    unit_id: str
+    order_id: str
+    accepted: bool

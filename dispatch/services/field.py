@@ -27,6 +27,7 @@ from ..domain.events import (
 from ..domain.fixes import FUTURE_FIX, STALE_FIX
 from ..domain.unit_states import check_transition
 from ..field_state import FieldState
+from . import moveups
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
 from .incidents import add_timeline, get_incident, recommend_for
@@ -269,6 +270,9 @@ def acknowledge_order(
     """A unit accepts or declines its order; a decline frees it and offers the next unit."""
     with rt.dispatch_lock:
         _unit(rt, unit_id)
+        if moveups.is_move_up_order(order_id):
+            moveups.answer_move_up(rt, unit_id, order_id, accepted, ts)
+            return
         _answer_order(rt, order_id, accepted, unit_actor(unit_id), unit_id=unit_id, ts=ts)
 
 

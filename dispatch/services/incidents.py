@@ -18,7 +18,7 @@ from geo.cells import cell_of, cells_around, covers_radius
 
 from ..classify import classify
 from ..db.models import Incident, Order, TimelineEntry, Unit
-from ..domain import calls
+from ..domain import calls, phones
 from ..domain.constants import CALL_TYPES, CATEGORIES, CHANNELS, PRIORITIES
 from ..domain.duplicates import DUPLICATE_CELL_DEG, OpenIncident, possible_duplicates
 from ..domain.events import (
@@ -31,7 +31,7 @@ from ..domain.events import (
     UnitStatusChanged,
 )
 from ..domain.unit_states import BUSY_STATUSES
-from . import complaints, locations, shortfall, validation
+from . import complaints, hospitals, locations, shortfall, validation
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, ValidationError
 from .timeline import add_timeline
@@ -77,6 +77,7 @@ class Plan:
     recommendations: list[dict[str, Any]]
     shortfall: list[dict[str, Any]]
     reason: str | None
+    hospital: dict[str, Any] | None = None  # destination for the transporting unit
 
 
 def _active_order_types(orders: list[dict[str, Any]]) -> list[str]:
@@ -86,7 +87,7 @@ def _active_order_types(orders: list[dict[str, Any]]) -> list[str]:
 def plan_for_incident(
     rt: Runtime, *, lat: float, lon: float, category: str, priority: int, emergency: bool,
     exercise: bool, unsure: bool, place: locations.Place, incident_id: int | None = None,
-    orders: list[dict[str, Any]] | None = None,
+    orders: list[dict[str, Any]] | None = None, description: str = "",
 ) -> Plan:
     """Recommendations and shortfall, unless the call is unsure or too far outside the city."""
     reason = calls.no_recommendation_reason(emergency, unsure, place.outside,
@@ -99,7 +100,10 @@ def plan_for_incident(
     short = shortfall.compute_shortfall(
         rt, lat, lon, rt.plan_for(category), recs, _active_order_types(orders), priority,
         exercise, _local(rt, rt.clock.now()), incident_id=incident_id, exclude=taken)
-    return Plan(recs, short, None)
+    hospital = None
+    if any(slot.unit_type == hospitals.TRANSPORT_UNIT_TYPE for slot in rt.plan_for(category)):
+        hospital = hospitals.propose_hospital(rt, category, description, lat, lon)
+    return Plan(recs, short, None, hospital)
 
 
 def _place_of_row(inc: Incident) -> locations.Place:
@@ -230,7 +234,8 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
     unsure = _is_unsure(rt, suggestion, category_override is not None)
     place = locations.place_of(rt, lat, lon)
     plan = plan_for_incident(rt, lat=lat, lon=lon, category=category, priority=priority,
-                             emergency=emergency, exercise=exercise, unsure=unsure, place=place)
+                             emergency=emergency, exercise=exercise, unsure=unsure, place=place,
+                             description=description)
     recommendations = plan.recommendations
     aml = locations.aml_summary(where.aml)
 
@@ -259,6 +264,7 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             # The operator who took the call owns it; one made by a system path has no owner
             # until someone claims it.
             "owner": actor.id if actor.type == "operator" else None, "version": 1,
+            "hospital": plan.hospital,
         }
         inc = _insert_incident(s, values)
         classified = f"Klasifikasi / Classified: {suggestion.category} (P{suggestion.priority})"
@@ -291,6 +297,9 @@ def create_incident(rt: Runtime, data: Mapping[str, Any], actor: Actor) -> dict[
             if plan.shortfall:
                 steps.append(("shortfall", SYSTEM, shortfall.describe(plan.shortfall),
                               {"shortfall": plan.shortfall}))
+            if plan.hospital is not None:
+                steps.append(("hospital_proposed", SYSTEM, hospitals.describe(plan.hospital),
+                              {"hospital": plan.hospital}))
         for dup_id, dist in duplicates:
             steps.append(("possible_duplicate", SYSTEM,
                           f"Kemungkinan duplikat / Possible duplicate of #{dup_id} ({dist:.0f} m)",
@@ -433,6 +442,7 @@ def incident_to_dict(
         "aml": inc.aml,
         "owner": inc.owner,
         "version": inc.version,
+        "hospital": inc.hospital,
     }
     if with_timeline:
         data["timeline"] = [
@@ -460,9 +470,12 @@ def get_incident(rt: Runtime, incident_id: int, fresh: bool = False) -> dict[str
         plan = plan_for_incident(
             rt, lat=data["lat"], lon=data["lon"], category=data["category"],
             priority=data["priority"], emergency=True, exercise=data["exercise"],
-            unsure=data["unsure"], place=place, incident_id=incident_id, orders=data["orders"])
+            unsure=data["unsure"], place=place, incident_id=incident_id, orders=data["orders"],
+            description=data["description"])
         data["recommendations"] = plan.recommendations
         data["shortfall"] = plan.shortfall
+        if plan.hospital is not None:
+            data["hospital"] = plan.hospital
     return data
 
 
@@ -483,10 +496,16 @@ def list_incidents(
         return [incident_to_dict(s, rt, inc, with_timeline=False) for inc in s.scalars(q)]
 
 
-def order_payload(inc: Incident, order_id: str, issued_at: datetime) -> dict[str, Any]:
-    """The MQTT order message a unit receives (contract in ARCHITECTURE.md)."""
+def order_payload(inc: Incident, order_id: str, issued_at: datetime,
+                  unit_type: str | None = None) -> dict[str, Any]:
+    """The MQTT order message a unit receives (contract in ARCHITECTURE.md).
+
+    `kind` says what the order is (`dispatch` here, `move_up` for a move-up); the
+    transporting unit's order also names its destination `hospital`.
+    """
     payload: dict[str, Any] = {
         "order_id": order_id,
+        "kind": "dispatch",
         "incident_id": inc.id,
         "category": inc.category,
         "priority": inc.priority,
@@ -497,6 +516,9 @@ def order_payload(inc: Incident, order_id: str, issued_at: datetime) -> dict[str
     }
     if inc.address:
         payload["address"] = inc.address
+    if inc.hospital and unit_type == inc.hospital.get("unit_type", hospitals.TRANSPORT_UNIT_TYPE):
+        payload["hospital"] = {k: inc.hospital[k] for k in ("id", "name", "eta_s", "route_m",
+                                                             "via", "missing") if k in inc.hospital}
     return payload
 
 
@@ -507,7 +529,7 @@ def _issue_order(
     """One order for one unit (in the caller's transaction): unit dispatched, timeline, events."""
     uid = unit.id
     order_id = "ord_" + uuid.uuid4().hex[:16]
-    payload = order_payload(inc, order_id, now)
+    payload = order_payload(inc, order_id, now, unit.type)
     # A unit seen only by a position tracker cannot receive MQTT orders: the operator
     # sends them by radio and confirms the answer.
     state = rt.fleet.get(uid)
@@ -525,6 +547,9 @@ def _issue_order(
     text = message or f"Unit {uid} diberangkatkan / dispatched"
     if radio:
         text += " (perintah lewat radio / order by radio)"
+    if "hospital" in payload:
+        extra["hospital"] = payload["hospital"]
+        text += f" → {payload['hospital']['name']}"
     add_timeline(s, inc, "dispatched", actor, text, now,
                  unit_id=uid, unit_type=unit.type, order_id=order_id, channel=order.channel,
                  **extra)
@@ -759,8 +784,9 @@ def _replan(rt: Runtime, s: Session, inc: Incident) -> None:
     plan = plan_for_incident(
         rt, lat=inc.lat, lon=inc.lon, category=inc.category, priority=inc.priority,
         emergency=inc.emergency, exercise=inc.exercise, unsure=inc.unsure,
-        place=_place_of_row(inc), incident_id=inc.id, orders=orders)
+        place=_place_of_row(inc), incident_id=inc.id, orders=orders, description=inc.description)
     inc.recommendations = plan.recommendations
+    inc.hospital = plan.hospital
     inc.shortfall = plan.shortfall
     inc.no_recommendation_reason = plan.reason
 
@@ -982,11 +1008,13 @@ def escalate_to_complaint(rt: Runtime, incident_id: int, actor: Actor,
 
 
 def caller_history(rt: Runtime, phone: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Earlier incidents from the same number, with prank/ghost flags, newest first."""
+    """Earlier incidents from the same number (any spelling of it), with prank/ghost flags,
+    newest first."""
+    keys = {phone, phones.caller_key(phone) or phone}
     with rt.session() as s:
         rows = s.scalars(
             select(Incident)
-            .where(Incident.caller_phone == phone)
+            .where(Incident.caller_phone.in_(sorted(keys)))
             .order_by(Incident.created_at.desc())
             .limit(limit)
         ).all()

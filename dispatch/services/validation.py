@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..domain import phones
 from .errors import ValidationError
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
@@ -65,11 +66,12 @@ def choice(
 
 
 def phone(data: Mapping[str, Any], name: str) -> str | None:
-    """A caller phone number: digits, optional +, spaces, dashes, brackets."""
+    """A caller phone number (digits, optional +, spaces, dashes, brackets), returned in
+    E.164 when it is a possible number, so every spelling of it is one caller."""
     value = text(data, name, max_len=32)
     if value is not None and not _PHONE.match(value):
         raise ValidationError(f"{name} must be a phone number", name)
-    return value
+    return phones.caller_key(value)
 
 
 def boolean(data: Mapping[str, Any], name: str, default: bool = False) -> bool:

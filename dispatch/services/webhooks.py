@@ -9,6 +9,10 @@ Signature: ``X-Siaga-Signature: sha256=<hex HMAC-SHA256(secret, f"{timestamp}.{b
 with ``X-Siaga-Timestamp`` (epoch seconds), ``X-Siaga-Event`` and ``X-Siaga-Delivery``.
 Configuration: ``SIAGA_WEBHOOK_URL``, ``SIAGA_WEBHOOK_SECRET`` (and optional
 ``SIAGA_WEBHOOK_MAX_ATTEMPTS``, ``SIAGA_WEBHOOK_BASE_DELAY_S``, ``SIAGA_WEBHOOK_INCLUDE_CONTACT``).
+
+The same outbox carries WhatsApp replies (rows with ``target = "whatsapp"``): posted to
+``SIAGA_WHATSAPP_API_URL/<address = phone number id>/messages`` with the Bearer access
+token, retried the same way (see ``dispatch/services/whatsapp_replies.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -104,6 +108,58 @@ def get_config(rt: Runtime) -> WebhookConfig | None:
     return rt.webhook_config
 
 
+@dataclass(frozen=True)
+class WhatsAppOutbox:
+    """Where WhatsApp replies go: the Graph API base URL and the access token."""
+
+    api_url: str
+    access_token: str
+    max_attempts: int = 8
+    base_delay_s: float = 30.0
+    max_delay_s: float = 3600.0
+    timeout_s: float = 10.0
+
+
+def whatsapp_outbox(rt: Runtime) -> WhatsAppOutbox | None:
+    """The WhatsApp reply route from the settings, or None when replies are off."""
+    st = rt.settings
+    if not st.whatsapp_access_token or not st.whatsapp_api_url.startswith(("http://", "https://")):
+        return None
+    return WhatsAppOutbox(st.whatsapp_api_url.rstrip("/"), st.whatsapp_access_token)
+
+
+# How the rows of one target are sent: the post, and the retry schedule.
+Post = Callable[[int, str, bytes, str | None, datetime], tuple[bool, int | None, str | None]]
+
+
+@dataclass(frozen=True)
+class _Route:
+    post: Post
+    max_attempts: int
+    base_delay_s: float
+    max_delay_s: float
+    timeout_s: float
+
+
+def _routes(rt: Runtime) -> dict[str, _Route]:
+    out: dict[str, _Route] = {}
+    config = get_config(rt)
+    if config is not None:
+        def post_webhook(row_id: int, event: str, body: bytes, _address: str | None,
+                         now: datetime) -> tuple[bool, int | None, str | None]:
+            return _post(config, row_id, event, body, now)
+        out["webhook"] = _Route(post_webhook, config.max_attempts, config.base_delay_s,
+                                config.max_delay_s, config.timeout_s)
+    wa = whatsapp_outbox(rt)
+    if wa is not None:
+        def post_whatsapp(row_id: int, event: str, body: bytes, address: str | None,
+                          now: datetime) -> tuple[bool, int | None, str | None]:
+            return _post_whatsapp(wa, address, body)
+        out["whatsapp"] = _Route(post_whatsapp, wa.max_attempts, wa.base_delay_s,
+                                 wa.max_delay_s, wa.timeout_s)
+    return out
+
+
 # ----------------------------------------------------------------------------- signing
 
 
@@ -126,6 +182,17 @@ def backoff_s(attempts: int, base_s: float, max_s: float) -> float:
 # ----------------------------------------------------------------------------- outbox
 
 
+def enqueue_message(session: Session, rt: Runtime, event: str, body: str, *,
+                    target: str, address: str | None, ticket: str | None = None
+                    ) -> WebhookDelivery:
+    """Add an already-built message for another target (a WhatsApp reply) to the outbox."""
+    now = rt.clock.now()
+    row = WebhookDelivery(event=event, ticket=ticket, body=body, state="pending", attempts=0,
+                          created_at=now, next_try_at=now, target=target, address=address)
+    session.add(row)
+    return row
+
+
 def enqueue(session: Session, rt: Runtime, event: str, data: Mapping[str, Any],
             ticket: str | None = None) -> WebhookDelivery | None:
     """Add a delivery to the outbox in the caller's transaction (nothing when unconfigured)."""
@@ -138,7 +205,7 @@ def enqueue(session: Session, rt: Runtime, event: str, data: Mapping[str, Any],
         ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str,
     )
     row = WebhookDelivery(event=event, ticket=ticket, body=body, state="pending", attempts=0,
-                          created_at=now, next_try_at=now)
+                          created_at=now, next_try_at=now, target="webhook")
     session.add(row)
     return row
 
@@ -183,34 +250,66 @@ def _post(config: WebhookConfig, row_id: int, event: str, body: bytes, now: date
         return False, None, f"{type(err).__name__}: {reason}"[:500]
 
 
+def _post_whatsapp(wa: WhatsAppOutbox, address: str | None, body: bytes
+                   ) -> tuple[bool, int | None, str | None]:
+    if not address:
+        return False, None, "no business phone number id to send from"
+    req = urllib.request.Request(  # noqa: S310  (scheme checked in whatsapp_outbox)
+        f"{wa.api_url}/{urllib.request.quote(address, safe='')}/messages",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Siaga112-whatsapp/1",
+            "Authorization": f"Bearer {wa.access_token}",
+        },
+    )
+    try:
+        with _OPENER.open(req, timeout=wa.timeout_s) as resp:
+            status = resp.status
+            resp.read(4096)
+        if 200 <= status < 300:
+            return True, status, None
+        return False, status, f"HTTP {status}"
+    except urllib.error.HTTPError as err:
+        return False, err.code, f"HTTP {err.code}"
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        return False, None, f"{type(err).__name__}: {reason}"[:500]
+
+
 def deliver_due(rt: Runtime, limit: int = 50) -> dict[str, int]:
     """Send every due pending delivery once; return how many were sent, failed, given up."""
-    config = get_config(rt)
+    routes = _routes(rt)
     counts = {"delivered": 0, "retry": 0, "failed": 0}
-    if config is None:
+    if not routes:
         return counts
     now = rt.clock.now()
     with rt.session() as s:
         due = s.execute(
             select(WebhookDelivery.id, WebhookDelivery.next_try_at)
-            .where(WebhookDelivery.state == "pending", WebhookDelivery.next_try_at <= now)
+            .where(WebhookDelivery.state == "pending", WebhookDelivery.next_try_at <= now,
+                   WebhookDelivery.target.in_(sorted(routes)))
             .order_by(WebhookDelivery.id).limit(limit)
         ).all()
-    lease = now + timedelta(seconds=config.timeout_s + 30)
     for row_id, next_try in due:
         # Claim it (another sender in another process may be looking at the same row).
         with rt.session() as s:
+            row = s.get(WebhookDelivery, row_id)
+            route = routes.get(row.target) if row is not None else None
+            if route is None:
+                continue
+            lease = now + timedelta(seconds=route.timeout_s + 30)
             claimed = s.execute(
                 update(WebhookDelivery)
                 .where(WebhookDelivery.id == row_id, WebhookDelivery.state == "pending",
                        WebhookDelivery.next_try_at == next_try)
                 .values(next_try_at=lease)
             ).rowcount
-            row = s.get(WebhookDelivery, row_id) if claimed else None
-            event, body = (row.event, row.body) if row else ("", "")
+            event, body, address = row.event, row.body, row.address
         if not claimed:
             continue
-        ok, status, error = _post(config, row_id, event, body.encode("utf-8"), now)
+        ok, status, error = route.post(row_id, event, body.encode("utf-8"), address, now)
         with rt.session() as s:
             row = s.get(WebhookDelivery, row_id)
             if row is None:
@@ -221,7 +320,7 @@ def deliver_due(rt: Runtime, limit: int = 50) -> dict[str, int]:
             if ok:
                 row.state, row.delivered_at, row.last_error = "delivered", now, None
                 counts["delivered"] += 1
-            elif row.attempts >= config.max_attempts:
+            elif row.attempts >= route.max_attempts:
                 row.state, row.last_error = "failed", error
                 counts["failed"] += 1
                 rt.counters.incr("webhook_failed")
@@ -229,7 +328,7 @@ def deliver_due(rt: Runtime, limit: int = 50) -> dict[str, int]:
             else:
                 row.last_error = error
                 row.next_try_at = now + timedelta(
-                    seconds=backoff_s(row.attempts, config.base_delay_s, config.max_delay_s))
+                    seconds=backoff_s(row.attempts, route.base_delay_s, route.max_delay_s))
                 counts["retry"] += 1
     return counts
 
@@ -239,6 +338,7 @@ def delivery_to_dict(row: WebhookDelivery) -> dict[str, Any]:
     return {
         "id": row.id,
         "event": row.event,
+        "target": row.target,
         "ticket": row.ticket,
         "state": row.state,
         "attempts": row.attempts,
@@ -343,8 +443,9 @@ def wake(rt: Runtime) -> None:
 
 
 def attach(rt: Runtime) -> WebhookSender | None:
-    """Register the background sender in `rt.services` when webhooks are configured (once)."""
-    if get_config(rt) is None:
+    """Register the background sender in `rt.services` when webhooks or WhatsApp replies
+    are configured (once)."""
+    if get_config(rt) is None and whatsapp_outbox(rt) is None:
         return None
     if isinstance(rt.webhooks, WebhookSender):
         return rt.webhooks

@@ -51,7 +51,7 @@ def test_crew_answers_its_order_and_the_console_sees_each_step(browser: Any, liv
         # The crew page polls: the order shows with what a crew needs on the way.
         expect(crew.locator("#order")).to_have_attribute("data-order-id", order_id, timeout=15_000)
         expect(crew.locator("#o-category")).to_contain_text("Kecelakaan")
-        expect(crew.locator("#order")).to_contain_text("081298765432")
+        expect(crew.locator("#order")).to_contain_text("+6281298765432")
         expect(crew.locator("#o-description")).to_contain_text("perempatan")
         assert "null" not in crew.inner_text("#order")
         # Every button says what it does, in Indonesian, and can be read (not white on white).

@@ -93,7 +93,7 @@ def test_a_112_call_about_a_street_light_becomes_a_dishub_ticket(
     full = client.get(f"/api/v1/complaints/{ticket['ticket']}", headers=h["operator"]).get_json()
     assert full["incident_id"] == inc["id"] and full["channel"] == "call"
     assert full["description"] == STREET_LIGHT and full["lat"] == DHOHO["lat"]
-    assert full["reporter"]["phone"] == "081234567890"
+    assert full["reporter"]["phone"] == "+6281234567890"  # stored in E.164
     assert full["kecamatan"] == "Kota"
     assert [(a, b) for a, b, _ in iter_events(full)] == [
         (None, "received"), ("received", "verified"), ("verified", "disposed")]
@@ -408,7 +408,7 @@ def test_exports_for_lapor_csv_and_json(client: FlaskClient, h: dict[str, dict[s
     text = csv_resp.get_data(as_text=True)
     assert text.splitlines()[0].startswith("ticket,created_at,channel,category")
     assert "'=HYPERLINK" in text  # formula neutralised
-    assert "081299990000" not in text and "Budi" not in text  # no personal data
+    assert "081299990000" not in text and "81299990000" not in text and "Budi" not in text  # no personal data
     rows = client.get("/api/v1/complaints/export.json", headers=h["admin"]).get_json()
     assert [r["opd_code"] for r in rows] == ["DISHUB", "DLH"]
     none = client.get("/api/v1/complaints/export.json?start=2027-01-01",

@@ -88,7 +88,7 @@ def test_public_form_files_a_complaint_without_login(client: FlaskClient, rt: Ru
     assert ticket == "SGA-2026-000001"
     staff = complaints.get_complaint(rt, ticket, complaints.SYSTEM_ACTOR)
     assert (staff["channel"], staff["status"], staff["opd_code"]) == ("web", "received", "DISHUB")
-    assert staff["reporter"] == {"name": "Budi Santoso", "phone": "081234500001",
+    assert staff["reporter"] == {"name": "Budi Santoso", "phone": "+6281234500001",
                                  "email": "budi@example.id"}
     assert staff["kelurahan"] and staff["kecamatan"] == "Kota"
 

@@ -118,7 +118,7 @@ def test_post_a_request_form_encoded_and_read_it_back(client: FlaskClient, api_k
     assert r["lat"] == pytest.approx(DHOHO["lat"], abs=0.001)
     assert r["long"] == pytest.approx(DHOHO["lon"], abs=0.001)
     flat = str(req)
-    assert "warga@example.id" not in flat and "081311112222" not in flat and "Siti" not in flat
+    assert "warga@example.id" not in flat and "81311112222" not in flat and "Siti" not in flat
     # XML POST and read.
     xml_resp = client.post(f"{V2}/requests.xml", data=form(api_key, service_code="waste",
                                                            description="sampah menumpuk"))

@@ -227,7 +227,7 @@ def test_background_sender_delivers_on_its_own(tmp_path: Path) -> None:
             time.sleep(0.02)
         assert len(receiver.requests) == 2  # one failure, then the retry succeeded
         body = json.loads(receiver.requests[1]["body"])
-        assert body["data"]["reporter"]["phone"] == "081200001111"  # opted in
+        assert body["data"]["reporter"]["phone"] == "+6281200001111"  # opted in
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and webhooks.summary(rt)["delivered"] < 1:
             time.sleep(0.02)

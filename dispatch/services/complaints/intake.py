@@ -15,7 +15,7 @@ from ...db.models_complaints import Complaint
 from ...domain import complaints as rules
 from ...domain import privacy
 from ...domain.events import ComplaintEscalated, Event
-from .. import validation, webhooks
+from .. import validation, webhooks, whatsapp_replies
 from ..actors import Actor
 from ..errors import Forbidden, ValidationError
 from ..timeline import add_timeline
@@ -133,10 +133,12 @@ def _staff_accept(session: Session, rt: Runtime, c: Complaint, actor: ComplaintA
         _apply(session, rt, c, "dispose", actor, now, None, opd_code=routing.opd_code)
 
 
-def _creation_events(rt: Runtime, session: Session, c: Complaint, incident_id: int | None
-                     ) -> list[Event]:
+def _creation_events(rt: Runtime, session: Session, c: Complaint, incident_id: int | None,
+                     citizen_code: str | None = None) -> list[Event]:
     webhooks.enqueue(session, rt, "complaint.created",
                      _webhook_data(rt, c, previous=None), c.ticket)
+    # A WhatsApp reporter hears the ticket number in the same unit of work.
+    whatsapp_replies.complaint_created(session, rt, c, citizen_code)
     events: list[Event] = [rules.ComplaintCreated(c.ticket, c.channel, c.opd_code, c.category,
                                                   incident_id)]
     if incident_id is not None:
@@ -165,7 +167,9 @@ def create_complaint(
         raise Forbidden("departments answer complaints; they do not file them")
     # Filed on the public portal or Open311: public once verified. Taken by staff (phone,
     # WhatsApp, walk-in): only when the reporter agreed, recorded as publish_consent.
-    consent = validation.boolean(data, "publish_consent", False) if staff else True
+    # A message channel with no operator (WhatsApp, auto-filed) was never asked: not listed.
+    consent = (validation.boolean(data, "publish_consent", False) if staff
+               else channel in ("web", "open311"))
     photo_name = store_photo(rt, photo) if photo is not None else None
     now = rt.clock.now()
     code = _new_code()
@@ -177,7 +181,7 @@ def create_complaint(
             c.citizen_code_hash = _hash_code(code)
             if staff:
                 _staff_accept(s, rt, c, who, routing, now)
-            events.extend(_creation_events(rt, s, c, None))
+            events.extend(_creation_events(rt, s, c, None, code))
             s.flush()
             out = summary(rt, c)
     except Exception:
@@ -215,7 +219,7 @@ def escalate_incident(
                  f"Diteruskan sebagai pengaduan / Escalated as complaint {c.ticket} → {opd} "
                  f"({shown})", now, ticket=c.ticket, opd_code=c.opd_code, category=c.category,
                  routing=routing.method, publish_consent=publish_consent)
-    events.extend(_creation_events(rt, session, c, incident.id))
+    events.extend(_creation_events(rt, session, c, incident.id, code))
     session.flush()
     out = summary(rt, c)
     out["citizen_code"] = code

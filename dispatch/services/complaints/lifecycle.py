@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ...db.models_complaints import Complaint
 from ...domain import complaints as rules
 from ...domain.events import ComplaintStatusChanged
-from .. import validation, webhooks
+from .. import validation, webhooks, whatsapp_replies
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from .common import (
     CITIZEN_ACTOR,
@@ -127,6 +127,7 @@ def transition(rt: Runtime, ticket: str, action: str, actor: ComplaintActor,
                                       duplicate_of=duplicate_of)
         except rules.TransitionError as err:
             raise Conflict(err.message, err.field) from None
+        whatsapp_replies.complaint_status(s, rt, c, previous)
         s.flush()
         out = complaint_to_dict(rt, c)
         events.append(ComplaintStatusChanged(ticket, status, previous, actor.id or actor.kind))
@@ -175,6 +176,7 @@ def add_reply(rt: Runtime, ticket: str, data: Mapping[str, Any], actor: Complain
             webhooks.enqueue(s, rt, "complaint.reply",
                              _webhook_data(rt, c, message=message,
                                            by=actor.opd_code or "coordinator"), c.ticket)
+            whatsapp_replies.complaint_reply(s, rt, c, message or "")
         s.flush()
         out = _event_to_dict(rt, ev)
         if changed:

@@ -12,6 +12,8 @@ from sqlalchemy import Connection, func, select
 from ...db.models import Incident, Order, Unit
 from ...domain.constants import CALL_TYPES, UNIT_TYPES
 from ...domain.unit_states import BUSY_STATUSES
+from .. import coverage
+from ..errors import Conflict
 from .breakdowns import _agency, _station_label
 from .figures import _can_parallel, _pool, compute_kpis
 from .query import KpiQuery, _local_midnight, city_tz
@@ -31,6 +33,14 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
     """Ids in slices small enough for one IN list."""
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
+
+
+def _uncovered_areas(rt: Runtime) -> list[dict[str, Any]] | None:
+    """Kecamatan × unit type with cells out of reach within the target; None without roads."""
+    try:
+        return coverage.coverage_now(rt)["uncovered"]
+    except Conflict:
+        return None
 
 
 def live_board(
@@ -159,6 +169,8 @@ def live_board(
         "units_by_type": by_type,
         "availability": availability,
         "coverage_gaps": gaps,
+        # On the road network: areas whose demand cells no available unit reaches in time.
+        "uncovered_areas": _uncovered_areas(rt),
         "status_timers": timers,
         "status_timer_thresholds_s": timers_cfg,
         "unacknowledged_orders": [

@@ -36,6 +36,7 @@ def table_names() -> list[str]:
         ["phases"]
         + [f"by_{k}" for k, _ in DIMENSIONS]
         + ["trend", "call_types", "open_incidents", "availability", "coverage_gaps",
+           "uncovered_areas",
            "status_timers", "unacknowledged_orders", "call_types_today", "complaints"]
     )
 
@@ -61,6 +62,9 @@ def tables(data: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[Any]
         out["availability"] = (keys, [[r[k] for k in keys] for r in board["availability"]])
         keys = ["scope", "station", "station_name", "unit_type", "units"]
         out["coverage_gaps"] = (keys, [[r[k] for k in keys] for r in board["coverage_gaps"]])
+        keys = ["area", "unit_type", "uncovered_cells", "covered_share"]
+        out["uncovered_areas"] = (keys, [[r[k] for k in keys]
+                                         for r in board.get("uncovered_areas") or []])
         keys = ["unit_id", "name", "unit_type", "station", "status", "incident_id", "since",
                 "elapsed_s", "threshold_s", "overdue"]
         out["status_timers"] = (keys, [[r[k] for k in keys] for r in board["status_timers"]])

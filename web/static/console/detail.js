@@ -289,14 +289,24 @@ function renderRecs(inc) {
       el('td', {}, el('input', { type: 'checkbox', class: 'rec-pick', value: r.unit_id, checked: planned })),
       el('td', {}, el('strong', {}, r.unit_id)),
       el('td', {}, t('type.' + r.unit_type)),
-      el('td', {}, `${t('eta')} ${fmtDuration(r.eta_s)}`),
-      el('td', { class: 'muted' }, fmtDistance(r.distance_m)),
+      el('td', { class: 'rec-eta' }, `${t('eta')} ${fmtDuration(r.eta_s)}`),
+      el('td', { class: 'muted rec-dist' }, fmtDistance(r.distance_m)),
+      el('td', { class: `muted rec-via via-${r.via || 'straight'}`, dataset: { via: r.via || 'straight' },
+        title: r.straight_m !== undefined ? `${t('straightLine')} ${fmtDistance(r.straight_m)}` : null },
+      t('via.' + (r.via || 'straight'))),
       el('td', { class: 'muted rec-note' }, r.assumed_at_station ? t('assumedAtStation') : '')));
   }
   if (!needed.length && !(inc.shortfall || []).length) {
     box.append(el('p', { class: 'muted', id: 'plan-complete' }, t('planComplete')));
   }
   box.append(table);
+  if (inc.hospital) {
+    const h = inc.hospital;
+    box.append(el('p', { id: 'd-hospital', class: 'hospital', dataset: { hospitalId: h.id } },
+      el('strong', {}, `${t('hospitalDest')}: `), h.name,
+      ` — ${t('eta')} ${fmtDuration(h.eta_s)}, ${fmtDistance(h.route_m)} (${t('via.' + (h.via || 'straight'))})`,
+      (h.missing || []).length ? el('span', { class: 'warn' }, ` ${t('hospitalLacks')}: ${h.missing.join(', ')}`) : null));
+  }
   // Never disabled while open: F4 or a click always answers, even when nothing is left to send.
   $('dispatch-plan').disabled = inc.status === 'closed';
 }

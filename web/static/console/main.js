@@ -1,6 +1,7 @@
 // The operator console: wires map, intake, queue, detail, live updates and shortcuts.
 /* global io */
 import { raise, initAlerts } from './alerts.js';
+import { initCoverage, refreshCoverage } from './coverage.js';
 import { get } from './api.js';
 import { toLogin } from './api.js';
 import { el, setServerTime, t } from './dom.js';
@@ -114,7 +115,9 @@ function connectLive() {
     if (u) { u.status = e.status; if (e.status === 'offline') u.stale = true; upsertUnit(u); }
     if (e.incident_id) refreshIncident(e.incident_id);
     unitChanged();
+    refreshCoverage();
   });
+  for (const name of ['UnitRegistered', 'UnitMoveUpOrdered', 'MoveUpAnswered']) socket.on(name, refreshCoverage);
   socket.on('UnitRegistered', async () => {
     try { for (const u of await get('/api/v1/units')) { state.units.set(u.id, u); upsertUnit(u); } } catch (_e) { /* */ }
   });
@@ -179,6 +182,7 @@ async function main() {
     onIncidentClick: (id) => select(id),
   });
   legend($('legend'));
+  initCoverage(window.siagaConsole.map);
   initQueue(state, { onSelect: select });
   initAlerts(state, select);
   initDetail(state, { onChanged: (id) => refreshIncident(id) });

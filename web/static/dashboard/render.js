@@ -112,6 +112,26 @@ export function makeRenderers(N) {
         N.unitType(g.unit_type), fmtNum(g.units)
       ]));
     }
+    if ($("uncovered-table")) {
+      if (b.uncovered_areas === null || b.uncovered_areas === undefined) {
+        fill($("uncovered-table"), [{ none: true }], () => {
+          const tr = el("tr");
+          const td = el("td", "Butuh jaringan jalan / Needs a road network", "empty");
+          td.colSpan = 4;
+          tr.appendChild(td);
+          return tr;
+        });
+      } else {
+        fill($("uncovered-table"), b.uncovered_areas, (u) => {
+          const share = u.covered_share === null ? "–" : fmtPct(u.covered_share);
+          const tr = row([u.area, N.unitType(u.unit_type), fmtNum(u.uncovered_cells), share]);
+          tr.className = "warn";
+          tr.dataset.area = u.area;
+          tr.dataset.unitType = u.unit_type;
+          return tr;
+        });
+      }
+    }
     if ($("availability-table")) {
       fill($("availability-table"), b.availability, (a) => {
         const tr = row([a.station_name, N.unitType(a.unit_type), fmtNum(a.available), fmtNum(a.busy),
